@@ -1,0 +1,42 @@
+"""What every service function receives: settings, the clock, calendars and a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from regflow.clock import Clock, SimulatedClock, SystemClock, parse_instant, zone
+from regflow.settings import Settings
+from regflow.store.db import unit_of_work
+from regflow.workflows.calendar import WorkCalendar
+from regflow.workflows.schedules import calendar_for
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    clock: Clock = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            tz = zone(self.settings.tz)
+            clock: Clock = (
+                SimulatedClock(parse_instant(self.settings.now, tz))
+                if self.settings.now
+                else SystemClock(tz)
+            )
+            object.__setattr__(self, "clock", clock)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def calendar(self, schedule: str) -> WorkCalendar:
+        return calendar_for(schedule, tz=self.settings.tz, overrides_dir=self.settings.calendar_dir)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with unit_of_work(self.settings.database_url) as session:
+            yield session

@@ -1,0 +1,152 @@
+"""Deploying BPMN files as versioned process definitions, and finding them again."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from regflow.errors import ModelError, NotFound
+from regflow.services.context import Context
+from regflow.store.models import Event, ProcessDefinition
+from regflow.workflows.loader import LoadedProcess, load_process
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+_CACHE: dict[str, LoadedProcess] = {}
+
+
+def loaded(definition: ProcessDefinition) -> LoadedProcess:
+    """The parsed spec of a version, parsed once per process and content."""
+    key = definition.source_hash
+    if key not in _CACHE:
+        _CACHE[key] = load_process(definition.source.encode("utf-8"), definition.filename)
+    return _CACHE[key]
+
+
+def read_model(path: Path) -> tuple[bytes, LoadedProcess]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    return data, load_process(data, path.name)
+
+
+def validate(paths: list[Path]) -> list[LoadedProcess]:
+    return [read_model(p)[1] for p in paths]
+
+
+@dataclass(frozen=True)
+class Deployed:
+    key: str
+    version: int
+    name: str
+    created: bool
+
+
+def deploy(ctx: Context, paths: list[Path]) -> list[Deployed]:
+    """Validate every file first; deploy all of them in one transaction or none."""
+    models = [(p, *read_model(p)) for p in paths]
+    keys = [m[2].regulation.key for m in models]
+    if len(set(keys)) != len(keys):
+        raise ModelError("two files define the same process id: " + ", ".join(sorted(keys)))
+    results = []
+    now = ctx.now()
+    with ctx.transaction() as session:
+        for path, data, model in models:
+            text = data.decode("utf-8")
+            digest = hashlib.sha256(data).hexdigest()
+            reg = model.regulation
+            latest = latest_definition(session, reg.key, required=False)
+            if latest is not None and latest.source_hash == digest:
+                results.append(Deployed(reg.key, latest.version, reg.name, created=False))
+                continue
+            definition = ProcessDefinition(
+                key=reg.key,
+                version=(latest.version + 1) if latest else 1,
+                name=reg.name,
+                filename=path.name,
+                source=text,
+                source_hash=digest,
+                properties=dict(reg.properties),
+                deployed_at=now,
+            )
+            session.add(definition)
+            session.flush()
+            _CACHE.setdefault(digest, model)
+            session.add(
+                Event(
+                    at=now,
+                    kind="deployed",
+                    actor=None,
+                    payload={"key": reg.key, "version": definition.version, "file": path.name},
+                )
+            )
+            results.append(Deployed(reg.key, definition.version, reg.name, created=True))
+    return results
+
+
+def latest_definition(
+    session: Session, key: str, *, required: bool = True
+) -> ProcessDefinition | None:
+    row = session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if row is None and required:
+        raise NotFound(f"no process '{key}' is deployed (see 'regflow processes')")
+    return row
+
+
+def definition_version(session: Session, key: str, version: int) -> ProcessDefinition:
+    row = session.scalars(
+        select(ProcessDefinition).where(
+            ProcessDefinition.key == key, ProcessDefinition.version == version
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"process '{key}' has no version {version}")
+    return row
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    key: str
+    version: int
+    name: str
+    routes: dict[str, str]  # route -> total normative time of its steps, as text
+    deadline: str | None
+
+
+def list_processes(ctx: Context) -> list[ProcessInfo]:
+    from regflow.services.routes import route_totals
+
+    with ctx.transaction() as session:
+        newest = (
+            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+            .group_by(ProcessDefinition.key)
+            .subquery()
+        )
+        rows = session.scalars(
+            select(ProcessDefinition)
+            .join(
+                newest,
+                (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v),
+            )
+            .order_by(ProcessDefinition.key)
+        ).all()
+        infos = []
+        for row in rows:
+            reg = loaded(row).regulation
+            infos.append(
+                ProcessInfo(
+                    key=row.key,
+                    version=row.version,
+                    name=row.name,
+                    routes=route_totals(reg),
+                    deadline=reg.properties.get("deadline"),
+                )
+            )
+    return infos

@@ -1,0 +1,89 @@
+"""Connections and units of work.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so a completed task
+survives a power cut, and every transaction starts with ``BEGIN IMMEDIATE``: two clerks acting on
+the same application are serialised at the start, and the second sees the first one's result
+instead of failing late on a stale snapshot. PostgreSQL (``REGFLOW_DATABASE_URL``) uses row locks
+(``SELECT ... FOR UPDATE``) taken by the services.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from regflow.errors import ConfigError, ConflictError, RegflowError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(
+                url, json_serializer=_json, connect_args={"timeout": 30}, pool_pre_ping=False
+            )
+            _sqlite_pragmas(engine)
+        else:
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            engine = create_engine(url, json_serializer=_json, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise ConfigError(f"cannot use database {url!r}: {exc}") from None
+    return engine
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=8)
+def _sessions(url: str) -> sessionmaker[Session]:
+    return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(url: str) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    session = _sessions(url)()
+    try:
+        with session.begin():
+            yield session
+    except RegflowError:
+        raise
+    except StaleDataError:
+        raise ConflictError(
+            "someone else changed this application first; nothing was saved"
+        ) from None
+    except OperationalError as exc:
+        if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+            raise ConflictError("the database is busy with another change; try again") from None
+        raise ConfigError(f"database error: {str(exc.orig).splitlines()[0]}") from None
+    finally:
+        session.close()
