@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -47,20 +47,23 @@ def _context(obj: dict[str, Any]) -> Any:
     return Context(settings)
 
 
-def _to_jsonable(value: Any) -> Any:
+def _to_jsonable(value: Any, tz: tzinfo | None) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        return _to_jsonable(asdict(value))
+        return _to_jsonable(asdict(value), tz)
     if isinstance(value, dict):
-        return {str(k): _to_jsonable(v) for k, v in value.items()}
+        return {str(k): _to_jsonable(v, tz) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_to_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
+        return [_to_jsonable(v, tz) for v in value]
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if tz and value.tzinfo else value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(_to_jsonable(value), ensure_ascii=False, indent=2))
+def _print_json(value: Any, tz: tzinfo | None = None) -> None:
+    """JSON for scripts: stable keys, instants with their offset in the provider's zone."""
+    click.echo(json.dumps(_to_jsonable(value, tz), ensure_ascii=False, indent=2))
 
 
 def _console() -> Any:
@@ -180,7 +183,7 @@ def start(
         actor=user,
     )
     if as_json:
-        _print_json(result)
+        _print_json(result, ctx.clock.tz)
         return
     tz = ctx.clock.tz
     click.echo(
@@ -214,7 +217,7 @@ def tasks(
     ctx = _context(obj)
     rows = task_list(ctx, role=role, user=user, overdue=overdue, process=process)
     if as_json:
-        _print_json(rows)
+        _print_json(rows, ctx.clock.tz)
         return
     tz = ctx.clock.tz
     table = Table(title=f"Tasks ({len(rows)})")
@@ -286,7 +289,7 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
     ctx = _context(obj)
     t = timeline(ctx, application)
     if as_json:
-        _print_json(t)
+        _print_json(t, ctx.clock.tz)
         return
     tz = ctx.clock.tz
     met = {True: "met", False: "[red]missed[/red]", None: "—"}[t.deadline_met]
@@ -313,6 +316,132 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
             "[red]overdue[/red]" if s.overdue else "",
         )
     _console().print(table)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--month", "month", help="Month to show, YYYY-MM (default: this month).")
+@click.option("--schedule", default="akimat", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def calendar(click_ctx: click.Context, month: str | None, schedule: str, as_json: bool) -> None:
+    """The working days of a month for a schedule, days off marked with their reason."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from regflow.errors import UsageError
+    from regflow.services.calendar_view import month_view
+
+    ctx = _context(click_ctx.obj)
+    if month is None:
+        month = f"{ctx.now():%Y-%m}"
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+    except ValueError:
+        raise UsageError(f"--month must be YYYY-MM, got {month!r}") from None
+    view = month_view(
+        year, mon, schedule=schedule, tz=ctx.settings.tz, overrides_dir=ctx.settings.calendar_dir
+    )
+    if as_json:
+        _print_json(view)
+        return
+    table = Table(title=f"{year}-{mon:02d} · schedule {schedule}")
+    for col in ("date", "day", "hours", "off because"):
+        table.add_column(col)
+    for row in view.rows:
+        style = "" if row.working else "dim"
+        table.add_row(
+            f"{row.day:%Y-%m-%d}", row.weekday, row.hours or "—", row.reason or "", style=style
+        )
+    _console().print(table)
+
+
+@calendar.command("due")
+@click.option("--from", "start", required=True, help="When the step became ready.")
+@click.option("--norm", required=True, help='e.g. "30 minutes", "1 working day".')
+@click.option("--schedule", default="akimat", show_default=True)
+@click.pass_obj
+def calendar_due(obj: dict[str, Any], start: str, norm: str, schedule: str) -> None:
+    """When a step that became ready at --from is due under --norm."""
+    from regflow.errors import UsageError
+    from regflow.services.calendar_view import due
+
+    ctx = _context(obj)
+    try:
+        result = due(
+            start,
+            norm,
+            schedule=schedule,
+            tz=ctx.settings.tz,
+            overrides_dir=ctx.settings.calendar_dir,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(
+        f"due {result.due:%Y-%m-%d %H:%M} ({result.due:%A}); counting from "
+        f"{result.opening:%Y-%m-%d %H:%M}; {result.working_minutes} working minutes"
+    )
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=Path("regflow-demo"),
+    show_default=True,
+    help="Where the demo database and report go.",
+)
+@click.option("--applications", "count", default=36, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+def demo(folder: Path, count: int, seed: int) -> None:
+    """Run the regulation library on simulated time and print the task list and timing summary."""
+    from rich.table import Table
+
+    from regflow.services.demo import run_demo
+    from regflow.services.formatting import instant, working
+    from regflow.services.queries import task_list
+    from regflow.services.summary import step_timing
+
+    result = run_demo(folder, applications_count=count, seed=seed)
+    ctx = result.context
+    tz = ctx.clock.tz
+    console = _console()
+    console.print(
+        f"[bold]regflow demo[/bold] · {result.deployed} processes deployed · "
+        f"{result.started} applications filed · {result.finished} finished "
+        f"({result.refused} refused) · simulated now {instant(result.now, tz)}\n"
+        f"database: {result.database_url}"
+    )
+    tasks_table = Table(title=f"Open tasks ({result.open_tasks})")
+    for col in ("task", "app", "process", "step", "role", "due", ""):
+        tasks_table.add_column(col)
+    for r in task_list(ctx)[:25]:
+        tasks_table.add_row(
+            str(r.id),
+            str(r.application_id),
+            r.process_key,
+            r.name[:60],
+            r.role or "—",
+            instant(r.due_at, tz),
+            "[red]overdue[/red]" if r.overdue else "",
+        )
+    console.print(tasks_table)
+    timing = Table(title="Step timing (working time, completed steps)")
+    for col in ("process", "step", "role", "n", "median", "max", "norm", "over norm"):
+        timing.add_column(col)
+    for s in step_timing(ctx):
+        timing.add_row(
+            s.process_key,
+            s.name[:50],
+            s.role or "—",
+            str(s.count),
+            working(round(s.median_minutes)),
+            working(s.max_minutes),
+            s.norm or "—",
+            f"{s.overdue_share:.0%}",
+        )
+    console.print(timing)
 
 
 def main() -> None:

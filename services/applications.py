@@ -308,7 +308,7 @@ def complete(
         assert definition is not None
         process = loaded(definition)
         step = process.regulation.steps[row.step_id]
-        missing = [name for name in step.inputs if name not in data]
+        missing = [i.name for i in step.inputs if i.name not in data]
         if missing:
             raise UsageError(
                 f"task {row.id} ('{step.name}') needs a decision: "

@@ -169,6 +169,8 @@ class Instance:
                     task.data.update(result)
                     task.run()
                     runs.append(ServiceRun(task_id=str(task.id), step=step, result=result))
+        except ExpressionError as exc:
+            raise StateError(f"a gateway could not decide: {exc.message}") from None
         except RegflowError:
             raise
         except (SpiffWorkflowException, Exception) as exc:

@@ -15,8 +15,9 @@ from typing import Any
 from lxml import etree
 from regflow.errors import ExpressionError, ModelError, NormError
 from regflow.workflows.expressions import Expression, Script
-from regflow.workflows.model import Flow, Lane, Regulation, Step, StepKind
+from regflow.workflows.model import Flow, Input, Lane, Regulation, Step, StepKind
 from regflow.workflows.norms import Norm
+from regflow.workflows.schedules import load_schedules
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
@@ -239,6 +240,59 @@ def _reachability(
     return seen
 
 
+def _inputs(text: str) -> tuple[Input, ...]:
+    """``documents_complete:bool, permit_type:str`` → typed decision names."""
+    return tuple(
+        Input(name.strip(), kind.strip() or "str")
+        for name, _, kind in (part.partition(":") for part in text.split(","))
+        if name.strip()
+    )
+
+
+def _check_condition_names(
+    process: etree._Element, steps: dict[str, Step], props: dict[str, str], filename: str
+) -> None:
+    """A condition may only read what someone sets: a step's inputs or outputs, the route,
+    the process's declared start data, or a script's assignment."""
+    declared = {"route"} | {i.name for i in _inputs(props.get("inputs", ""))}
+    for step in steps.values():
+        declared |= {i.name for i in step.inputs + step.outputs}
+    for script in process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        declared |= {
+            line.split("=", 1)[0].strip() for line in (script.text or "").splitlines() if "=" in line
+        }
+    for cond in process.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
+        if not (cond.text or "").strip():
+            continue
+        unknown = sorted(Expression(cond.text or "").names() - declared)
+        if unknown:
+            flow = cond.getparent()
+            raise ModelError(
+                f"condition reads {', '.join(unknown)}, which no step declares as an input or "
+                "output (properties 'inputs' / 'outputs')",
+                file=filename,
+                line=cond.sourceline,
+                element=flow.get("id") if flow is not None else None,
+            )
+
+
+def _check_schedules(
+    process: etree._Element, props: dict[str, str], lanes: dict[str, Lane], filename: str
+) -> None:
+    known = load_schedules()
+    used = [("process", props.get("schedule"))] + [
+        (f"lane {r}", ln.schedule) for r, ln in lanes.items()
+    ]
+    for where, name in used:
+        if name and name not in known:
+            raise ModelError(
+                f"{where} names an unknown schedule '{name}' (known: {', '.join(sorted(known))})",
+                file=filename,
+                line=process.sourceline,
+                element=process.get("id"),
+            )
+
+
 def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     tree = _safe_xml(data, filename)
     root = tree.getroot()
@@ -285,11 +339,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
                 )
             kind = StepKind.SERVICE if tag in SERVICE_TAGS else StepKind.USER
             doc = el.find("bpmn:documentation", NS)
-            inputs = tuple(
-                part.split(":")[0].strip()
-                for part in props.get("inputs", "").split(",")
-                if part.strip()
-            )
+            inputs = _inputs(props.get("inputs", ""))
             steps[el_id] = Step(
                 id=el_id,
                 name=(el.get("name") or el_id).strip(),
@@ -299,6 +349,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
                 source=props.get("source"),
                 result=(doc.text or "").strip() if doc is not None and doc.text else None,
                 inputs=inputs,
+                outputs=_inputs(props.get("outputs", "")),
                 handler=props.get("handler") if kind is StepKind.SERVICE else None,
                 line=el.sourceline,
             )
@@ -320,6 +371,8 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     routes = tuple(r.strip() for r in props.get("routes", "").split(",") if r.strip())
     for name in [k for k in props if k == "deadline" or k.startswith("deadline.")]:
         _norm(props[name], process, filename)
+    _check_schedules(process, props, lanes, filename)
+    _check_condition_names(process, steps, props, filename)
     flows: dict[str, tuple[Flow, ...]] = {}
     for source, out in outgoing.items():
         default = next(

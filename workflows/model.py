@@ -25,6 +25,14 @@ class Lane:
 
 
 @dataclass(frozen=True)
+class Input:
+    """A decision the person makes when completing a step, read by the gateway after it."""
+
+    name: str
+    type: str = "str"  # bool | int | str
+
+
+@dataclass(frozen=True)
 class Step:
     """A task of the model: one numbered step (рәсім) of the regulation."""
 
@@ -35,7 +43,8 @@ class Step:
     norm: Norm | None = None
     source: str | None = None
     result: str | None = None
-    inputs: tuple[str, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    outputs: tuple[Input, ...] = ()  # what a service step's handler answers
     handler: str | None = None
     line: int | None = None
 
