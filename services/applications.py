@@ -75,7 +75,7 @@ def _service_deadline(
         return None, None
     calendar = ctx.calendar(reg.schedule)
     if norm.unit is NormUnit.WORKING_DAYS:
-        return calendar.deadline(accepted_at, norm.amount, reg.count_first_day), str(norm)
+        return calendar.deadline(accepted_at, norm.amount, reg.count_first_day(route)), str(norm)
     return calendar.add(accepted_at, norm), str(norm)
 
 

@@ -85,6 +85,9 @@ class Regulation:
         text = text or self.properties.get("deadline")
         return Norm.parse(text) if text else None
 
-    @property
-    def count_first_day(self) -> bool:
-        return self.properties.get("count_first_day", "true").strip().lower() != "false"
+    def count_first_day(self, route: str | None = None) -> bool:
+        """Whether the day of acceptance counts in the service deadline (004, point 11: not on
+        the State Corporation route), per route where the model says so."""
+        text = self.properties.get(f"count_first_day.{route}") if route else None
+        text = text or self.properties.get("count_first_day", "true")
+        return text.strip().lower() != "false"

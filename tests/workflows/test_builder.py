@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
-
 from regflow.workflows.builder import ProcessBuilder
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -27,8 +26,12 @@ def wheelchair() -> ProcessBuilder:
     b = ProcessBuilder(
         key="kreslo_arba_beru",
         name="Мүгедектерге кресло-арбалар беру",
-        properties={"routes": "provider, akim", "source": "003_2e4deee796d008ba.txt:406-475",
-                    "schedule": "akimat", "deadline": None},
+        properties={
+            "routes": "provider, akim",
+            "source": "003_2e4deee796d008ba.txt:406-475",
+            "schedule": "akimat",
+            "deadline": None,
+        },
     )
     clerk = b.lane("clerk", "Көрсетілетін қызметті берушінің кеңсе маманы")
     head = b.lane("head", "Көрсетілетін қызметті берушінің басшысы")
@@ -38,16 +41,30 @@ def wheelchair() -> ProcessBuilder:
     gw = b.gateway(clerk, "Жүгіну тәсілі?", id="Gateway_route")
     a1 = b.user_task(akim, "Құжаттарды қабылдау және тіркеу", norm="30 minutes")
     a2 = b.user_task(akim, "Ілеспе хатқа қол қою", norm="1 working day")
-    reg = b.user_task(clerk, "Құжаттарды қабылдау және тіркеу журналына тіркеу", norm="30 minutes",
-                      source="003_2e4deee796d008ba.txt:426", id="Task_register",
-                      result="Нәтижесі – тіркеу журналына жазу", inputs="documents_complete:bool")
-    assign = b.user_task(head, "Құжаттарды қарау, жауапты орындаушыны белгілеу",
-                         norm="1 working day", id="Task_assign")
+    reg = b.user_task(
+        clerk,
+        "Құжаттарды қабылдау және тіркеу журналына тіркеу",
+        norm="30 minutes",
+        source="003_2e4deee796d008ba.txt:426",
+        id="Task_register",
+        result="Нәтижесі – тіркеу журналына жазу",
+        inputs="documents_complete:bool",
+    )
+    assign = b.user_task(
+        head,
+        "Құжаттарды қарау, жауапты орындаушыны белгілеу",
+        norm="1 working day",
+        id="Task_assign",
+    )
     check = b.gateway(head, "Құжаттар толық па?")
     lookup = b.service_task(officer, "ЖТ МДҚ сұрау", handler="gbdfl.lookup", norm="1 minute")
     refused = b.end(officer, "Дәлелді бас тарту", outcome="refused")
-    prepare = b.user_task(officer, "Құжаттарды тексеру, хабарламаны дайындау " * 3,
-                          norm="8 working days", id="Task_prepare")
+    prepare = b.user_task(
+        officer,
+        "Құжаттарды тексеру, хабарламаны дайындау " * 3,
+        norm="8 working days",
+        id="Task_prepare",
+    )
     sign = b.user_task(head, "Хабарламаға қол қою", norm="1 working day", id="Task_sign")
     issue = b.user_task(clerk, "Нәтижені беру", norm="30 minutes", id="Task_issue")
     end = b.end(clerk, "Нәтиже берілді", outcome="issued")
@@ -79,7 +96,9 @@ def check_layout(root: etree._Element) -> None:
         for ref in lane.iterfind("bpmn:flowNodeRef", NS)
     }
     node_ids = [
-        el.get("id") for tag in FLOW_NODES for el in root.iterfind(f".//bpmn:process/bpmn:{tag}", NS)
+        el.get("id")
+        for tag in FLOW_NODES
+        for el in root.iterfind(f".//bpmn:process/bpmn:{tag}", NS)
     ]
     assert node_ids
     boxes = {}
@@ -140,21 +159,35 @@ def test_builder_writes_camunda_properties_conditions_and_defaults() -> None:
     root = etree.fromstring(wheelchair().to_bytes())
     proc = root.find("bpmn:process", NS)
     assert proc.get("isExecutable") == "true"
-    props = {p.get("name"): p.get("value") for p in proc.find("bpmn:extensionElements", NS).iter(
-        f"{{{NS['camunda']}}}property")}
-    assert props == {"routes": "provider, akim", "source": "003_2e4deee796d008ba.txt:406-475",
-                     "schedule": "akimat"}  # None values are dropped
+    props = {
+        p.get("name"): p.get("value")
+        for p in proc.find("bpmn:extensionElements", NS).iter(f"{{{NS['camunda']}}}property")
+    }
+    assert props == {
+        "routes": "provider, akim",
+        "source": "003_2e4deee796d008ba.txt:406-475",
+        "schedule": "akimat",
+    }  # None values are dropped
     lanes = {ln.get("id"): ln for ln in proc.iterfind("bpmn:laneSet/bpmn:lane", NS)}
     assert list(lanes) == ["Lane_clerk", "Lane_head", "Lane_officer", "Lane_akim"]
     assert lanes["Lane_clerk"].find("bpmn:extensionElements", NS) is None
     assert lanes["Lane_akim"].find(".//camunda:property", NS).attrib == {
-        "name": "schedule", "value": "rural_akim"}
+        "name": "schedule",
+        "value": "rural_akim",
+    }
     reg = proc.find("bpmn:userTask[@id='Task_register']", NS)
     assert [c.tag.split("}")[1] for c in reg] == [
-        "documentation", "extensionElements", "incoming", "incoming", "outgoing"]
+        "documentation",
+        "extensionElements",
+        "incoming",
+        "incoming",
+        "outgoing",
+    ]
     assert {p.get("name"): p.get("value") for p in reg.iter(f"{{{NS['camunda']}}}property")} == {
-        "norm": "30 minutes", "source": "003_2e4deee796d008ba.txt:426",
-        "inputs": "documents_complete:bool"}
+        "norm": "30 minutes",
+        "source": "003_2e4deee796d008ba.txt:426",
+        "inputs": "documents_complete:bool",
+    }
     svc = proc.find("bpmn:serviceTask", NS)
     assert svc.find(".//camunda:property[@name='handler']", NS).get("value") == "gbdfl.lookup"
     end = proc.find("bpmn:endEvent[@name='Дәлелді бас тарту']", NS)
@@ -239,7 +272,8 @@ def test_builder_auto_ids_and_back_edges() -> None:
 
 def _library_files() -> list[Path]:
     return sorted(
-        p for p in PROCESSES.glob("*.bpmn")
+        p
+        for p in PROCESSES.glob("*.bpmn")
         if b'exporter="regflow.workflows.builder"' in p.read_bytes()[:2000]
     )
 

@@ -1,0 +1,292 @@
+"""Models of the health-sector state-service standards of seeds 000, 001 and 002.
+
+Every standard of ``standards_catalogue.toml`` becomes one process, built with one template:
+
+* the applicant's lane holds the start event and the route gateway (``Gateway_route``);
+* ``provider`` route (and ``mobile`` for the ambulance): the applicant waits to submit (norm = the
+  maximum waiting time), the clerk accepts (norm = the maximum service time at the counter), the
+  responsible officer does the provider's work (norm = the route's service deadline) and decides
+  on the refusal grounds (``grounds_found:bool``);
+* ``portal`` route: the portal accepts the e-request, the officer (or, for a fully automated
+  service, the portal itself) does the work within the portal deadline, the portal sends the
+  result or the reasoned refusal to the applicant's personal cabinet;
+* a refusal gateway per route leads to an end event with outcome ``refused`` when the standard
+  gives refusal grounds; none is drawn where the text says there are none.
+
+A step's ``source`` is the seed line of its norm; a step without a norm in the text has none.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from regflow.workflows.builder import Node, ProcessBuilder
+from regflow.workflows.schedules import load_schedules
+
+CATALOGUE = Path(__file__).with_name("standards_catalogue.toml")
+
+LANE_NAMES = {
+    "applicant": "Көрсетілетін қызметті алушы",
+    "clerk": "Көрсетілетін қызметті берушінің кеңсе қызметкері",
+    "officer": "Көрсетілетін қызметті берушінің жауапты орындаушысы",
+    "portal": "\"Электрондық үкіметтің\" веб-порталы",
+}
+GROUNDS = "grounds_found"
+
+
+def load_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
+    with path.open("rb") as fh:
+        return list(tomllib.load(fh)["standard"])
+
+
+def schedule_name(wanted: str, fallback: str | None) -> tuple[str, str | None]:
+    """(schedule to write, wanted name if it is not defined yet in workflows/schedules.toml)."""
+    if wanted in load_schedules() or not fallback:
+        return wanted, None
+    return fallback, wanted
+
+
+def _src(entry: dict[str, Any], line: int | None) -> str | None:
+    return f"{entry['seed']}:{line}" if line else None
+
+
+def _norm(entry: dict[str, Any], table: str, route: str) -> tuple[str | None, str | None]:
+    """(norm, source) of a per-route table, or (None, None) where the text gives none."""
+    item = entry.get(table, {}).get(route)
+    if not item:
+        return None, None
+    return item["norm"], _src(entry, item["line"])
+
+
+def process_properties(entry: dict[str, Any]) -> dict[str, Any]:
+    routes: list[str] = entry["channels"]
+    deadlines: dict[str, dict[str, Any]] = entry.get("deadline", {})
+    first = next((r for r in routes if r in deadlines), None)
+    props: dict[str, Any] = {"routes": ", ".join(routes)}
+    if first:
+        props["deadline"] = deadlines[first]["norm"]
+        for route in routes:
+            if route != first and route in deadlines:
+                props[f"deadline.{route}"] = deadlines[route]["norm"]
+        props["deadline_source"] = _src(entry, deadlines[first]["line"])
+        for route in routes:
+            if route != first and route in deadlines:
+                props[f"deadline_source.{route}"] = _src(entry, deadlines[route]["line"])
+    props["schedule"], props["schedule_wanted"] = schedule_name(
+        entry["schedule"]["name"], entry["schedule"].get("fallback")
+    )
+    props["schedule_source"] = _src(entry, entry["schedule"]["line"])
+    props["source"] = f"{entry['seed']}:{entry['lines']}"
+    props["provider"] = entry["provider"]
+    if entry.get("approved_by"):
+        props["approved_by"] = entry["approved_by"]
+    for key in ("approved_on", "registered_on", "in_force_from"):
+        if entry.get(key):
+            props[key] = entry[key]
+    return props
+
+
+def _documentation(entry: dict[str, Any]) -> str:
+    grounds = entry.get("refusal_grounds", [])
+    lines = [f"{entry.get('document', 'стандарт')}: {entry['seed']}:{entry['lines']}"]
+    lines.append(f"Көрсетілетін қызметті беруші: {entry['provider']} ({entry['provider_line']})")
+    lines.append(f"Нәтижесі: {entry['result']} ({entry['result_line']})")
+    if grounds:
+        lines.append("Бас тарту үшін негіздер:")
+        lines += [f"  {i}) {g['text']} ({g['line']})" for i, g in enumerate(grounds, 1)]
+    else:
+        lines.append(
+            f"Бас тарту үшін негіздер: {entry.get('refusal_text', 'жоқ')} "
+            f"({entry.get('refusal_line', '')})"
+        )
+    if entry.get("version"):
+        lines.append(f"Нұсқа: {entry['version']}")
+    return "\n".join(lines)
+
+
+class _Template:
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self.e = entry
+        self.b = ProcessBuilder(
+            key=entry["key"],
+            name=entry["title"],
+            properties=process_properties(entry),
+            documentation=_documentation(entry),
+        )
+        self.lanes: dict[str, Any] = {}
+        self.refusal = bool(entry.get("refusal_grounds"))
+        grounds = entry.get("refusal_grounds", [])
+        self.grounds_source = _src(entry, grounds[0]["line"]) if grounds else None
+
+    def lane(self, role: str, name: str | None = None, schedule: str | None = None) -> Any:
+        if role not in self.lanes:
+            self.lanes[role] = self.b.lane(role, name or LANE_NAMES[role], schedule=schedule)
+        return self.lanes[role]
+
+    # ------------------------------------------------------------------ routes
+    def build(self) -> ProcessBuilder:
+        e = self.e
+        applicant = self.lane("applicant")
+        start = self.b.start(
+            applicant, "Көрсетілетін қызметті алушы жүгінді", id="StartEvent_apply"
+        )
+        gw = self.b.gateway(applicant, "Жүгіну тәсілі", id="Gateway_route")
+        self.b.flow(start, gw)
+        for i, route in enumerate(e["channels"]):
+            first = self.route_portal(route) if route == "portal" else self.route_office(route)
+            if i == 0:
+                self.b.flow(gw, first, default=True, name=route)
+            else:
+                self.b.flow(gw, first, condition=f'route == "{route}"', name=route)
+        return self.b
+
+    def route_office(self, route: str) -> Node:
+        """Provider's office (or the ambulance's phone/mobile channel)."""
+        e = self.e
+        steps: list[Node] = []
+        waiting, waiting_src = _norm(e, "waiting", route)
+        if waiting:
+            steps.append(
+                self.b.user_task(
+                    self.lane("applicant"),
+                    "Құжаттарды тапсыру үшін кезек күту",
+                    norm=waiting,
+                    source=waiting_src,
+                    id=f"Task_{route}_wait",
+                )
+            )
+        accept_role, accept_lane, accept_name = e.get(
+            "accept", ["clerk", None, "Құжаттарды қабылдау"]
+        )
+        counter, counter_src = _norm(e, "counter", route)
+        steps.append(
+            self.b.user_task(
+                self.lane(accept_role, accept_lane),
+                accept_name,
+                norm=counter,
+                source=counter_src,
+                id=f"Task_{route}_accept",
+            )
+        )
+        work_role, work_lane, work_name = e.get(
+            "work", ["officer", None, "Мемлекеттік қызметті көрсету (құжаттарды қарау)"]
+        )
+        deadline, deadline_src = _norm(e, "deadline", route)
+        work = self.b.user_task(
+            self.lane(work_role, work_lane),
+            work_name,
+            norm=deadline,
+            source=deadline_src,
+            result=f"Нәтижесі – {e['result']}",
+            inputs=f"{GROUNDS}:bool" if self.refusal else None,
+            id=f"Task_{route}_work",
+        )
+        steps.append(work)
+        self.b.chain(*steps)
+        work_lane_obj = self.lane(work_role, work_lane)
+        issued = self.b.end(
+            work_lane_obj, "Нәтиже берілді", outcome="issued", id=f"End_{route}_issued"
+        )
+        if self.refusal:
+            decide = self.b.gateway(
+                work_lane_obj,
+                "Бас тарту үшін негіздер бар ма?",
+                id=f"Gateway_{route}_grounds",
+                properties={"source": self.grounds_source},
+            )
+            refused = self.b.end(
+                work_lane_obj,
+                "Дәлелді бас тарту берілді",
+                outcome="refused",
+                id=f"End_{route}_refused",
+            )
+            self.b.flow(work, decide)
+            self.b.flow(decide, refused, condition=f"{GROUNDS} == True", name="негіздер бар")
+            self.b.flow(decide, issued, default=True, name="негіздер жоқ")
+        else:
+            self.b.flow(work, issued)
+        return steps[0]
+
+    def route_portal(self, route: str) -> Node:
+        e = self.e
+        portal = self.lane("portal", schedule="portal")
+        waiting, waiting_src = _norm(e, "waiting", route)
+        accept = self.b.service_task(
+            portal,
+            "Электрондық сұрау салуды қабылдау (жеке кабинетте мәртебе)",
+            handler="portal.accept",
+            norm=waiting,
+            source=waiting_src,
+            id=f"Task_{route}_accept",
+        )
+        deadline, deadline_src = _norm(e, "deadline", route)
+        result = f"Нәтижесі – {e['result']}"
+        if e.get("automated"):
+            work = self.b.service_task(
+                portal,
+                "Мәліметтерді қалыптастыру (келісімді тексеру)",
+                handler="provider.lookup",
+                norm=deadline,
+                source=deadline_src,
+                result=result,
+                id=f"Task_{route}_work",
+                properties={"outputs": f"{GROUNDS}:bool"} if self.refusal else None,
+            )
+        else:
+            work = self.b.user_task(
+                self.lane("officer"),
+                "Электрондық сұрау салуды қарау",
+                norm=deadline,
+                source=deadline_src,
+                result=result,
+                inputs=f"{GROUNDS}:bool" if self.refusal else None,
+                id=f"Task_{route}_work",
+            )
+        send = self.b.service_task(
+            portal,
+            "Нәтижені жеке кабинетке жіберу",
+            handler="notify.cabinet",
+            id=f"Task_{route}_send_result",
+        )
+        issued = self.b.end(portal, "Нәтиже жіберілді", outcome="issued", id=f"End_{route}_issued")
+        self.b.chain(accept, work)
+        self.b.chain(send, issued)
+        if self.refusal:
+            decide = self.b.gateway(
+                work.lane,
+                "Бас тарту үшін негіздер бар ма?",
+                id=f"Gateway_{route}_grounds",
+                properties={"source": self.grounds_source},
+            )
+            send_refusal = self.b.service_task(
+                portal,
+                "Дәлелді бас тартуды жеке кабинетке жіберу",
+                handler="notify.cabinet",
+                id=f"Task_{route}_send_refusal",
+            )
+            refused = self.b.end(
+                portal, "Дәлелді бас тарту жіберілді", outcome="refused", id=f"End_{route}_refused"
+            )
+            self.b.flow(work, decide)
+            self.b.flow(decide, send_refusal, condition=f"{GROUNDS} == True", name="негіздер бар")
+            self.b.flow(decide, send, default=True, name="негіздер жоқ")
+            self.b.flow(send_refusal, refused)
+        else:
+            self.b.flow(work, send)
+        return accept
+
+
+def build_one(entry: dict[str, Any]) -> ProcessBuilder:
+    return _Template(entry).build()
+
+
+def build() -> list[ProcessBuilder]:
+    return [build_one(entry) for entry in load_catalogue()]
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    out = Path(__file__).resolve().parents[2] / "processes"
+    for builder in build():
+        print(builder.write(out / f"{builder.key}.bpmn"))
