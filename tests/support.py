@@ -7,7 +7,9 @@ from pathlib import Path
 from regflow.workflows.builder import ProcessBuilder
 
 
-def three_step_model(path: Path, *, sign_norm: str = "1 working day", extra_step: bool = False) -> Path:
+def three_step_model(
+    path: Path, *, sign_norm: str = "1 working day", extra_step: bool = False
+) -> Path:
     """clerk registers (30 min) → head decides (refuse or not) → head signs; optional 4th step."""
     b = ProcessBuilder(
         key="three_steps",
@@ -18,7 +20,9 @@ def three_step_model(path: Path, *, sign_norm: str = "1 working day", extra_step
     head = b.lane("head", "Басшы")
     start = b.start(clerk, "Өтініш")
     register = b.user_task(clerk, "Тіркеу", norm="30 minutes", id="Task_register")
-    decide = b.user_task(head, "Шешім", norm="1 working day", id="Task_decide", inputs="refuse:bool")
+    decide = b.user_task(
+        head, "Шешім", norm="1 working day", id="Task_decide", inputs="refuse:bool"
+    )
     gw = b.gateway(head, "Бас тарту?", id="Gateway_refuse")
     sign = b.user_task(head, "Қол қою", norm=sign_norm, id="Task_sign")
     issued = b.end(clerk, "Берілді", outcome="issued")
@@ -33,3 +37,75 @@ def three_step_model(path: Path, *, sign_norm: str = "1 working day", extra_step
         b.flow(sign, issued)
     b.write(path)
     return path
+
+
+def default_decisions(reg, items, route):  # type: ignore[no-untyped-def]
+    """Values for a step's decisions that keep the application on the regular path.
+
+    For each decision the candidates are True/False (bool) or the string constants that the
+    model's conditions compare it with; the chosen value is one for which no condition that
+    reads only this decision (and the route) is true, so every gateway takes its default flow.
+    """
+    import re
+
+    from regflow.errors import ExpressionError
+    from regflow.workflows.expressions import Expression
+
+    conditions = [
+        Expression(f.condition) for flows in reg.flows.values() for f in flows if f.condition
+    ]
+    data = {}
+    for item in items:
+        if item.type == "bool":
+            candidates = [True, False]
+        elif item.type == "int":
+            candidates = [1, 0]
+        else:
+            found = {
+                m.group(1)
+                for c in conditions
+                for m in re.finditer(rf"{item.name}\s*==\s*[\"']([^\"']+)", c.source)
+            }
+            candidates = ["regular", *sorted(found)]
+        relevant = [
+            c for c in conditions if item.name in c.names() and c.names() <= {item.name, "route"}
+        ]
+
+        def fires(value, relevant=relevant, name=item.name):  # type: ignore[no-untyped-def]
+            hits = 0
+            for c in relevant:
+                try:
+                    hits += bool(c.evaluate({name: value, "route": route}))
+                except ExpressionError:
+                    pass
+            return hits
+
+        data[item.name] = min(candidates, key=fires)
+    return data
+
+
+def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type: ignore[no-untyped-def]
+    """Work an application of deployed process ``key`` to its end, each step completed exactly
+    at its due instant (a step without a norm at once). ``decisions`` maps a step id to the data
+    given when completing it; other decisions keep to the regular path (default_decisions)."""
+    from regflow.services import applications
+    from regflow.services.processes import latest_definition, loaded
+    from regflow.services.queries import task_list, timeline
+
+    with ctx.transaction() as session:
+        reg = loaded(latest_definition(session, key)).regulation
+    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
+    answers.update(start_data or {})
+    app = applications.start(ctx, key, route=route, data=answers)
+    for _ in range(500):
+        rows = [r for r in task_list(ctx) if r.application_id == app.application_id]
+        if not rows:
+            break
+        row = rows[0]
+        if row.due_at is not None:
+            ctx.clock.set(row.due_at)
+        step = reg.steps[row.step_id]
+        data = default_decisions(reg, step.inputs, route)
+        data.update((decisions or {}).get(row.step_id, {}))
+        applications.complete(ctx, row.id, "tester", data)
+    return timeline(ctx, app.application_id)

@@ -16,13 +16,20 @@ _ROUTE_CONDITION = re.compile(r"""^\s*route\s*==\s*["']([^"']+)["']\s*$""")
 
 
 def main_path(reg: Regulation, route: str | None) -> list[Step]:
-    steps: list[Step] = []
-    seen: set[str] = set()
+    return [reg.steps[n] for n in main_path_nodes(reg, route) if n in reg.steps]
+
+
+def main_outcome(reg: Regulation, route: str | None) -> str | None:
+    """The outcome of the end event the main path reaches."""
+    nodes = main_path_nodes(reg, route)
+    return reg.end_outcomes.get(nodes[-1]) if nodes else None
+
+
+def main_path_nodes(reg: Regulation, route: str | None) -> list[str]:
+    nodes: list[str] = []
     node = reg.start_ids[0] if reg.start_ids else None
-    while node is not None and node not in seen:
-        seen.add(node)
-        if node in reg.steps:
-            steps.append(reg.steps[node])
+    while node is not None and node not in nodes:
+        nodes.append(node)
         out = reg.flows.get(node, ())
         if not out:
             break
@@ -37,7 +44,7 @@ def main_path(reg: Regulation, route: str | None) -> list[Step]:
         else:
             chosen = out[0]
         node = chosen.target
-    return steps
+    return nodes
 
 
 def total_norm(steps: list[Step]) -> Counter[NormUnit]:

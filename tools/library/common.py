@@ -116,6 +116,19 @@ class Model:
             )
 
 
+# Participants who keep other hours than the provider (akimat): the rural akim's office, the
+# State Corporation (Mon–Sat 09:00–20:00, 004:227) and the portal and its applicant (24/7).
+ROLE_SCHEDULES = {
+    "akim_specialist": "rural_akim",
+    "akim": "rural_akim",
+    "akim_officer": "rural_akim",
+    "sc_operator": "state_corporation",
+    "sc_storage": "state_corporation",
+    "portal": "portal",
+    "applicant": "portal",
+}
+
+
 def new_model(
     key: str,
     name: str,
@@ -133,7 +146,9 @@ def new_model(
     props["source"] = f"{seed}:{lines[0]}-{lines[1]}"
     b = ProcessBuilder(key=key, name=name, properties=props)
     lane_map = {
-        role: b.lane(role, lname, schedule=(lane_schedules or {}).get(role))
+        role: b.lane(
+            role, lname, schedule={**ROLE_SCHEDULES, **(lane_schedules or {})}.get(role)
+        )
         for role, lname in lanes
     }
     m = Model(b, lane_map, seed)
