@@ -69,7 +69,8 @@ def _print_json(value: Any, tz: tzinfo | None = None) -> None:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    # Piped output (scripts, CI logs) gets a wide fixed width instead of rich's 80 columns.
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 @click.group(cls=_Group)
@@ -84,14 +85,20 @@ def cli(ctx: click.Context, db: str | None, at: str | None, tz: str | None) -> N
 
 
 @cli.command()
+@click.option("--pg-roles", is_flag=True, help="Also create/grant regflow_app, regflow_auditor.")
 @click.pass_obj
-def init(obj: dict[str, Any]) -> None:
+def init(obj: dict[str, Any], pg_roles: bool) -> None:
     """Create or upgrade the database schema."""
     from regflow.store.migrate import upgrade
 
     ctx = _context(obj)
     upgrade(ctx.settings.database_url)
     click.echo(f"database ready: {ctx.settings.database_url}")
+    if pg_roles:
+        from regflow.store.pg_roles import create_roles
+
+        roles = create_roles(ctx.settings.database_url)
+        click.echo("PostgreSQL roles granted: " + ", ".join(roles))
 
 
 @cli.command()
@@ -107,7 +114,7 @@ def validate(files: tuple[Path, ...]) -> None:
             (model,) = validate_files([path])
         except ModelError as exc:
             failed += 1
-            click.echo(f"error: {exc}", err=True)
+            click.echo("error: " + " ".join(str(exc).split()), err=True)  # one line per file
             continue
         reg = model.regulation
         click.echo(f"ok: {path}: {reg.key} ({len(reg.steps)} steps, {len(reg.lanes)} lanes)")
@@ -117,24 +124,29 @@ def validate(files: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--user", envvar="REGFLOW_USER", help="Who deploys (logged; checked if users exist).")
 @click.pass_obj
-def deploy(obj: dict[str, Any], files: tuple[Path, ...]) -> None:
+def deploy(obj: dict[str, Any], files: tuple[Path, ...], user: str | None) -> None:
     """Deploy BPMN files; a changed file becomes a new version."""
-    from regflow.services.processes import deploy as deploy_files
+    from regflow.services.users import deploy_as
 
-    for d in deploy_files(_context(obj), list(files)):
+    for d in deploy_as(_context(obj), list(files), user):
         state = "deployed" if d.created else "unchanged"
         click.echo(f"{state}: {d.key} v{d.version}  {d.name}")
 
 
 @cli.command()
+@click.option("--at", "on", metavar="DATE", help="List the versions in force on DATE (ISO).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def processes(obj: dict[str, Any], as_json: bool) -> None:
+def processes(obj: dict[str, Any], on: str | None, as_json: bool) -> None:
     """List deployed processes with their routes and total normative time per route."""
     from regflow.services.processes import list_processes
     from rich.table import Table
 
+    if on is not None:
+        _processes_in_force(obj, on, as_json)
+        return
     infos = list_processes(_context(obj))
     if as_json:
         _print_json(infos)
@@ -148,12 +160,100 @@ def processes(obj: dict[str, Any], as_json: bool) -> None:
     _console().print(table)
 
 
+def _processes_in_force(obj: dict[str, Any], on: str, as_json: bool) -> None:
+    from regflow.errors import UsageError
+    from regflow.services.validity import list_in_force
+    from rich.table import Table
+
+    try:
+        day = date.fromisoformat(on.strip()[:10])
+    except ValueError:
+        raise UsageError(f"--at must be a date like 2016-01-15, got {on!r}") from None
+    infos = list_in_force(_context(obj), day)
+    if as_json:
+        _print_json(infos)
+        return
+    table = Table(title=f"Processes in force on {day}")
+    for col in ("process", "v", "name", "approved by", "in force", "deadline"):
+        table.add_column(col)
+    for p in infos:
+        span = f"{p.in_force_from or '…'} – {p.repealed_on or '…'}"
+        table.add_row(p.key, str(p.version), p.name, p.approved_by or "—", span, p.deadline or "—")
+    _console().print(table)
+
+
+@cli.command()
+@click.argument("process")
+@click.option("--compare", is_flag=True, help="Timing per version, side by side.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def history(obj: dict[str, Any], process: str, compare: bool, as_json: bool) -> None:
+    """The chain of versions of PROCESS: acts, dates in force, what changed between them."""
+    from regflow.services import validity
+
+    ctx = _context(obj)
+    if compare:
+        _print_comparison(validity.version_comparison(ctx, process), as_json)
+        return
+    entries = validity.history(ctx, process)
+    if as_json:
+        _print_json(entries)
+        return
+    for e in entries:
+        click.echo(
+            f"{e.key} v{e.version} ({e.filename}): in force {e.in_force_from or '…'} – "
+            f"{e.until or '…'}; approved by {e.approved_by}"
+            + (f"; repealed on {e.repealed_on}" if e.repealed_on else "")
+            + (f" by {e.repealed_by}" if e.repealed_by else "")
+            + f"; deadline {e.deadline or '—'}"
+        )
+        for line in e.change_lines:
+            click.echo(f"  {line}")
+
+
+def _print_comparison(rows: list[Any], as_json: bool) -> None:
+    from regflow.services.formatting import working
+    from rich.table import Table
+
+    if as_json:
+        _print_json([{**asdict(r), "deadline_met_share": r.deadline_met_share} for r in rows])
+        return
+    table = Table(title="Versions side by side (median working time · norm · over norm)")
+    table.add_column("step")
+    for r in rows:
+        table.add_column(f"{r.key} v{r.version}\n{r.in_force_from or '…'} – {r.until or '…'}")
+
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    table.add_row("applications (finished)", *(f"{r.applications} ({r.finished})" for r in rows))
+    table.add_row("service deadline", *(r.deadline or "—" for r in rows))
+    table.add_row("deadline met", *(share(r.deadline_met_share) for r in rows))
+    names: dict[str, str] = {}
+    for r in rows:
+        for s in r.steps:
+            names.setdefault(s.step_id, s.name)
+    for step_id, name in names.items():
+        cells = []
+        for r in rows:
+            s = next((s for s in r.steps if s.step_id == step_id), None)
+            if s is None:
+                cells.append("—")
+                continue
+            med = working(round(s.median_minutes)) if s.median_minutes is not None else "—"
+            cells.append(f"{med} · {s.norm or '—'} · {share(s.over_norm_share)} (n={s.count})")
+        table.add_row(name[:50], *cells)
+    _console().print(table)
+
+
 @cli.command()
 @click.argument("process")
 @click.option("--route", help="Route chosen at filing (provider, akim, sc, portal...).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Application data.")
 @click.option("--applicant", help="Applicant reference (IIN or name).")
-@click.option("--version", "version", type=int, help="Start on this process version.")
+@click.option("--version", "version", type=int, help="Start on this version (needs --reason).")
+@click.option("--reason", help="Why --version overrides the regulation in force (logged).")
+@click.option("--org", help="The provider's organisation (default: the filer's).")
 @click.option("--user", envvar="REGFLOW_USER")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -164,10 +264,12 @@ def start(
     sets: tuple[str, ...],
     applicant: str | None,
     version: int | None,
+    reason: str | None,
+    org: str | None,
     user: str | None,
     as_json: bool,
 ) -> None:
-    """File an application on PROCESS."""
+    """File an application on PROCESS, on the version in force at the filing instant."""
     from regflow.services import applications
     from regflow.services.formatting import instant
     from regflow.services.values import parse_assignments
@@ -181,6 +283,8 @@ def start(
         applicant=applicant,
         version=version,
         actor=user,
+        reason=reason,
+        org=org,
     )
     if as_json:
         _print_json(result, ctx.clock.tz)
@@ -192,6 +296,7 @@ def start(
         f"{instant(result.accepted_at, tz)}; service deadline {instant(result.deadline_at, tz)}"
     )
     click.echo("open tasks: " + (", ".join(map(str, result.open_steps)) or "none"))
+    _echo_incidents(result.application_id, result.incidents)
 
 
 @cli.command()
@@ -274,6 +379,7 @@ def complete(
         click.echo(f"application {result.application_id} finished: {result.outcome}")
     elif result.open_steps:
         click.echo("next tasks: " + ", ".join(map(str, result.open_steps)))
+    _echo_incidents(result.application_id, result.incidents)
 
 
 @cli.command()
@@ -316,6 +422,85 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
             "[red]overdue[/red]" if s.overdue else "",
         )
     _console().print(table)
+    for i in t.incidents:
+        state = f"resolved {instant(i.resolved_at, tz)}" if i.resolved_at else "[red]open[/red]"
+        _console().print(
+            f"incident {i.id}: {i.step_name or i.step_id} ({i.handler}) · {i.attempts} attempt(s)"
+            f" · opened {instant(i.opened_at, tz)} · {state} · {i.error}"
+        )
+
+
+def _echo_incidents(application_id: int, incidents: list[int]) -> None:
+    for incident in incidents:
+        click.echo(
+            f"application {application_id} waits on incident {incident} "
+            f"(regflow incidents; regflow retry {incident})"
+        )
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(["open", "resolved"]), help="Only these.")
+@click.option("--application", type=int, help="Only this application's.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def incidents(
+    obj: dict[str, Any], status: str | None, application: int | None, as_json: bool
+) -> None:
+    """System steps whose handler failed: open ones first, then the resolved."""
+    from regflow.services.formatting import instant
+    from regflow.services.incidents import list_incidents
+    from rich.table import Table
+
+    ctx = _context(obj)
+    rows = list_incidents(ctx, status=status, application=application)
+    if as_json:
+        _print_json(rows, ctx.clock.tz)
+        return
+    tz = ctx.clock.tz
+    table = Table(title=f"Incidents ({len(rows)})")
+    for col in ("incident", "app", "step", "handler", "attempts", "opened", "status", "error"):
+        table.add_column(col)
+    for r in rows:
+        state = f"resolved {instant(r.resolved_at, tz)}" if r.resolved_at else "[red]open[/red]"
+        table.add_row(
+            str(r.id),
+            str(r.application_id),
+            (r.step_name or r.step_id)[:50],
+            r.handler or "—",
+            str(r.attempts),
+            instant(r.opened_at, tz),
+            state,
+            r.error[:80],
+        )
+    _console().print(table)
+
+
+@cli.command()
+@click.argument("incident", type=int)
+@click.option("--user", envvar="REGFLOW_USER")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def retry(obj: dict[str, Any], incident: int, user: str | None, as_json: bool) -> None:
+    """Run INCIDENT's system step again; on success the application goes on."""
+    from regflow.services.applications import retry as retry_incident
+
+    result = retry_incident(_context(obj), incident, user)
+    if as_json:
+        _print_json(result)
+        return
+    if not result.resolved:
+        click.echo(
+            f"incident {result.incident_id} still open after {result.attempts} attempt(s): "
+            f"{result.error}"
+        )
+        sys.exit(1)
+    click.echo(f"incident {result.incident_id} resolved after {result.attempts} attempt(s)")
+    if result.application_status == "completed":
+        click.echo(f"application {result.application_id} finished: {result.outcome}")
+    elif result.open_steps:
+        click.echo("next tasks: " + ", ".join(map(str, result.open_steps)))
+    others = [i for i in result.incidents if i != result.incident_id]
+    _echo_incidents(result.application_id, others)
 
 
 @cli.group(invoke_without_command=True)
@@ -442,6 +627,451 @@ def demo(folder: Path, count: int, seed: int) -> None:
             f"{s.overdue_share:.0%}",
         )
     console.print(timing)
+    from regflow.services.report_html import write_html
+
+    html = write_html(ctx, folder / "report.html", title="regflow demo: step timing report")
+    console.print(f"report: {html.path.resolve()}")
+
+
+@cli.command()
+@click.argument("process")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="FILE.svg, FILE.html or FILE.png."
+)
+@click.option("--overlay", type=click.Choice(["open", "overdue", "median"]))
+@click.option("--from", "start", help="Only steps ready from this time (overlays).")
+@click.option("--to", "end", help="Only steps ready before this time (overlays).")
+@click.option("--latest-version", is_flag=True, help="Count the latest version's steps only.")
+@click.pass_obj
+def render(
+    obj: dict[str, Any],
+    process: str,
+    output: Path | None,
+    overlay: str | None,
+    start: str | None,
+    end: str | None,
+    latest_version: bool,
+) -> None:
+    """Draw PROCESS (a deployed key or a .bpmn file) from its diagram, with an overlay."""
+    from regflow.clock import parse_instant
+    from regflow.services.render import render_process, write
+
+    ctx = _context(obj)
+    tz = ctx.clock.tz
+    rendered = render_process(
+        process,
+        ctx,
+        overlay=overlay,
+        start=parse_instant(start, tz) if start else None,
+        end=parse_instant(end, tz) if end else None,
+        latest_only=latest_version,
+    )
+    target = output or Path(f"{rendered.key or Path(process).stem}.svg")
+    click.echo(f"wrote {write(rendered, target)}")
+    for note in rendered.notes:
+        click.echo(note)
+
+
+@cli.command("import")
+@click.argument("text_file", type=click.Path(path_type=Path))
+@click.option("--regulation", type=int, help="Which regulation of a resolution (1, 2, ...).")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="The draft to write, e.g. processes/NAME.bpmn (NAME is the process key).")
+def import_text(text_file: Path, regulation: int | None, output: Path) -> None:
+    """Draft a BPMN model from a regulation text; warnings name their lines."""
+    from regflow.services.textimport import import_text as run_import
+
+    result = run_import(text_file, regulation=regulation, out=output)
+    click.echo(
+        f"wrote {result.path}: {result.key} (regulation {result.regulation}, {result.steps} steps, "
+        f"routes {', '.join(result.routes)})  {result.title}"
+    )
+    for warning in result.warnings:
+        click.echo(f"warning: {text_file.name}:{warning.line}: {warning.message}")
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("text_file", type=click.Path(path_type=Path))
+@click.option("--regulation", type=int, help="Which regulation of a resolution (1, 2, ...).")
+def check(model: Path, text_file: Path, regulation: int | None) -> None:
+    """Compare a model with its regulation text: one line per difference (exit 1 if any)."""
+    from regflow.services.textimport import check_model
+
+    differences = check_model(model, text_file, regulation=regulation)
+    for d in differences:
+        click.echo(f"{d.kind}: {d}")
+    if differences:
+        sys.exit(1)
+    click.echo(f"ok: {model} agrees with {text_file.name}")
+
+
+@cli.command()
+@click.option(
+    "--view",
+    type=click.Choice(["steps", "applications", "people"]),
+    default="steps",
+    show_default=True,
+)
+@click.option("--application", type=int, help="Timeline of one application instead.")
+@click.option("--process")
+@click.option("--version", "version", type=int, help="Only this version of --process.")
+@click.option("--route")
+@click.option("--role")
+@click.option("--user")
+@click.option("--status", type=click.Choice(["running", "completed"]), help="Application status.")
+@click.option("--from", "since", help="From this date (YYYY-MM-DD) or instant.")
+@click.option("--to", "until", help="Up to this date, inclusive, or instant.")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    type=click.Choice(["start", "end", "role", "user"]),
+    help="Dates apply to the start (default) or end; people grouped by role (default) or user.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "html"]),
+    default="table",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
+@click.option("--limit", type=int, help="At most this many applications.")
+@click.pass_obj
+def report(
+    obj: dict[str, Any],
+    view: str,
+    application: int | None,
+    process: str | None,
+    version: int | None,
+    route: str | None,
+    role: str | None,
+    user: str | None,
+    status: str | None,
+    since: str | None,
+    until: str | None,
+    by: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    limit: int | None,
+) -> None:
+    """The auditor's step-timing report: actual working time against each step's norm."""
+    from regflow.errors import UsageError
+    from regflow.services import report_rows
+    from regflow.services.report_filter import ReportFilter, parse_bound
+
+    ctx = _context(obj)
+    tz = ctx.clock.tz
+    dates = [b for b in by if b in ("start", "end")] or ["start"]
+    people = [b for b in by if b in ("role", "user")] or ["role"]
+    if len(set(dates)) > 1 or len(set(people)) > 1:
+        raise UsageError("--by: give one of start/end and one of role/user")
+    flt = ReportFilter(
+        process=process,
+        version=version,
+        route=route,
+        role=role,
+        user=user,
+        since=parse_bound(since, tz, end=False),
+        until=parse_bound(until, tz, end=True),
+        by=dates[0],
+        status=status,
+    )
+    if fmt == "html":
+        from regflow.services.report_html import write_html
+
+        if output is None:
+            raise UsageError("--format html needs -o FILE")
+        click.echo(f"report written: {write_html(ctx, output, flt).path}")
+        return
+    if application is not None:
+        from regflow.services.report_apps import application_timeline
+
+        view, result = "timeline", application_timeline(ctx, application)
+    elif view == "applications":
+        from regflow.services.report_apps import applications_view
+
+        result = applications_view(ctx, flt, limit=limit)
+    elif view == "people":
+        from regflow.services.report import people_view
+
+        result = people_view(ctx, flt, by=people[0])
+    else:
+        from regflow.services.report import steps_view
+
+        result = steps_view(ctx, flt)
+    if fmt == "table":
+        from rich.table import Table
+
+        title, headers, rows = report_rows.table(view, result, tz)
+        table = Table(title=title)
+        for col in headers:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*row)
+        _console().print(table)
+        return
+    if fmt == "csv":
+        text = report_rows.to_csv(*report_rows.records(view, result, tz))
+    else:
+        value = report_rows.to_json_value(view, result, tz)
+        text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"report written: {output}")
+
+
+@cli.group()
+def export() -> None:
+    """Export the history for other tools."""
+
+
+@export.command("xes")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("--process")
+@click.option("--version", "version", type=int)
+@click.option("--route")
+@click.option("--status", type=click.Choice(["running", "completed"]))
+@click.pass_obj
+def export_xes(
+    obj: dict[str, Any],
+    output: Path,
+    process: str | None,
+    version: int | None,
+    route: str | None,
+    status: str | None,
+) -> None:
+    """The step history as an IEEE XES event log (ProM, Disco, Celonis, pm4py)."""
+    from regflow.services.report_filter import ReportFilter
+    from regflow.services.report_xes import export_xes as write_xes
+
+    flt = ReportFilter(process=process, version=version, route=route, status=status)
+    result = write_xes(_context(obj), output, flt)
+    click.echo(f"XES written: {result.path} ({result.cases} cases, {result.events} events)")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Fire what is due now (--at / REGFLOW_NOW) and exit.")
+@click.option("--interval", type=float, default=30.0, show_default=True, metavar="SECONDS")
+@click.option("--id", "worker_id", help="Worker name in the log (default host:pid).")
+@click.pass_obj
+def worker(obj: dict[str, Any], once: bool, interval: float, worker_id: str | None) -> None:
+    """Fire due timers, start timed processes, mark overdue steps and escalate (APScheduler).
+
+    Runs until SIGTERM; any number of workers may share one PostgreSQL database."""
+    import logging
+
+    from regflow.errors import UsageError
+    from regflow.services.worker import run
+
+    if interval <= 0:
+        raise UsageError("--interval must be a positive number of seconds")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    def show(report: Any) -> None:
+        if once or report.fired or report.started or report.overdue or report.failed:
+            click.echo(
+                f"fired {report.fired} timer(s), started {report.started} application(s), "
+                f"{report.overdue} step(s) overdue, {report.failed} failed"
+            )
+
+    run(_context(obj), once=once, interval=interval, worker=worker_id, on_tick=show)
+
+
+@cli.command()
+@click.argument("application", type=int)
+@click.option("--reason", required=True, help="Why the clock stops (logged).")
+@click.option("--user", envvar="REGFLOW_USER")
+@click.pass_obj
+def suspend(obj: dict[str, Any], application: int, reason: str, user: str | None) -> None:
+    """Pause an application's service-deadline clock (waiting for the applicant)."""
+    from regflow.services.timers import suspend as suspend_app
+
+    suspend_app(_context(obj), application, reason, actor=user)
+    click.echo(f"application {application} suspended: {reason}")
+
+
+@cli.command()
+@click.argument("application", type=int)
+@click.option("--user", envvar="REGFLOW_USER")
+@click.pass_obj
+def resume(obj: dict[str, Any], application: int, user: str | None) -> None:
+    """Restart the clock; the deadline and open due dates move by the pause's working time."""
+    from regflow.services.formatting import working
+    from regflow.services.timers import resume as resume_app
+
+    ctx = _context(obj)
+    result = resume_app(ctx, application, actor=user)
+    deadline = (
+        f"; deadline now {result.deadline_at.astimezone(ctx.now().tzinfo):%Y-%m-%d %H:%M}"
+        if result.deadline_at
+        else ""
+    )
+    click.echo(
+        f"application {application} resumed after {working(result.paused_working_minutes)}"
+        f"{deadline}"
+    )
+
+
+@calendar.command("reproject")
+@click.pass_obj
+def calendar_reproject(obj: dict[str, Any]) -> None:
+    """Recompute every open due date on the current calendar (after an override file changed)."""
+    from regflow.services.timers import reproject
+
+    moved = reproject(_context(obj), actor="cli")
+    click.echo(f"{moved} application(s) re-projected")
+
+
+@cli.group()
+def users() -> None:
+    """People, their roles (lanes) and organisations; the first user ends open mode."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles.")
+@click.option("--org", required=True, help="The person's organisation.")
+@click.option("--user", envvar="REGFLOW_USER", help="The admin adding (once an admin exists).")
+@click.pass_obj
+def users_add(
+    obj: dict[str, Any], name: str, roles: tuple[str, ...], org: str, user: str | None
+) -> None:
+    """Register NAME with one or more --role and an --org."""
+    from regflow.services.users import add_user
+
+    u = add_user(_context(obj), name, list(roles), org, actor=user)
+    click.echo(f"user {u.name} added: roles {', '.join(u.roles)}; organisation {u.org}")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def users_list(obj: dict[str, Any], as_json: bool) -> None:
+    """Every registered user (none: open mode)."""
+    from regflow.services.users import list_users
+
+    people = list_users(_context(obj))
+    if as_json:
+        _print_json(people)
+        return
+    if not people:
+        click.echo("no users: open mode (any --user may act)")
+    for u in people:
+        state = "active" if u.active else "disabled"
+        click.echo(f"{u.name}\t{','.join(u.roles)}\t{u.org}\t{state}")
+
+
+@users.command("disable")
+@click.argument("name")
+@click.option("--user", envvar="REGFLOW_USER", help="The admin disabling (once an admin exists).")
+@click.pass_obj
+def users_disable(obj: dict[str, Any], name: str, user: str | None) -> None:
+    """NAME may no longer act; their history stays."""
+    from regflow.services.users import disable_user
+
+    u = disable_user(_context(obj), name, actor=user)
+    click.echo(f"user {u.name} disabled")
+
+
+@cli.command()
+@click.argument("task", type=int)
+@click.option("--to", "to", required=True, help="The officer who takes the task.")
+@click.option("--user", envvar="REGFLOW_USER", required=True, help="The delegating head.")
+@click.pass_obj
+def delegate(obj: dict[str, Any], task: int, to: str, user: str) -> None:
+    """A head hands TASK to a named officer."""
+    from regflow.services.users import delegate as delegate_task
+
+    d = delegate_task(_context(obj), task, to, user)
+    click.echo(f"task {d.step_record_id} delegated by {d.delegated_by} to {d.delegate}")
+
+
+@cli.group()
+def audit() -> None:
+    """The hash-chained event log."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def audit_verify(obj: dict[str, Any], as_json: bool) -> None:
+    """Walk the chain; name the first row changed, deleted or inserted out of order (exit 1)."""
+    from regflow.services.audit_log import verify_chain
+
+    verdict = verify_chain(_context(obj))
+    if as_json:
+        _print_json({**asdict(verdict), "ok": verdict.ok})
+    elif verdict.ok:
+        click.echo(
+            f"audit chain intact: {verdict.events} events; head {verdict.head_seq} "
+            f"{verdict.head_hash}"
+        )
+    if not verdict.ok:
+        click.echo(f"error: audit chain broken: {verdict.problem}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("process")
+@click.option("--route", help="Route to file on (default: the model's first).")
+@click.option("--arrivals", help="Poisson rate of filings, e.g. 40/week or 8/day.")
+@click.option("--staff", required=True, help="People per role, e.g. clerk=2,head=1,officer=1.")
+@click.option("--from", "start", required=True, help="First day of filings, e.g. 2026-03-01.")
+@click.option("--to", "end", required=True, help="Last day of filings, e.g. 2026-04-30.")
+@click.option("--horizon", help="Last day of work (default: --to); lets the backlog drain.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--durations", type=click.Choice(["norm", "lognormal", "history"]), default="norm",
+    show_default=True, help="Work time per step: the norm, lognormal around it, or recorded.",
+)
+@click.option("--work-share", type=float, help="Work as a share of the norm (norm: 1, lognormal "
+              "median: 0.5).")
+@click.option("--sigma", type=float, default=0.5, show_default=True, help="Lognormal spread.")
+@click.option("--policy", type=click.Choice(["earliest-due", "fifo"]), default="earliest-due",
+              show_default=True, help="Which open task a free person takes.")
+@click.option("--refusal-share", type=float, default=0.0, show_default=True,
+              help="Share of applications taking the non-regular answer at their first decision.")
+@click.option("--arrivals-in", type=click.Choice(["working", "calendar"]), default="working",
+              show_default=True, help="Whether the Poisson clock runs in working or calendar time.")
+@click.option("--db", "sim_db", help="Keep the simulated run in this database (default: a "
+              "temporary SQLite file, removed afterwards).")
+@click.option("--source-db", help="Where --durations history reads steps (default: the live db).")
+@click.option("--into-live", is_flag=True, help="Simulate into the live database (careful).")
+@click.option("--html", "html", type=click.Path(path_type=Path), help="Also write the HTML report.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def simulate(obj: dict[str, Any], process: str, route: str | None, arrivals: str | None,
+             staff: str, start: str, end: str, horizon: str | None, seed: int, durations: str,
+             work_share: float | None, sigma: float, policy: str, refusal_share: float,
+             arrivals_in: str, sim_db: str | None, source_db: str | None, into_live: bool,
+             html: Path | None, as_json: bool) -> None:
+    """What-if: run PROCESS on the real engine with given staff and arrivals; forecast compliance."""
+    from regflow.services.simulate import Scenario, parse_arrivals, parse_day, parse_staff
+    from regflow.services.simulate import simulate as run_simulation
+    from regflow.services.simulate_stats import as_json as result_json
+    from regflow.services.simulate_tables import renderables
+
+    ctx = _context(obj)
+    scenario = Scenario(
+        process=process, route=route, staff=parse_staff(staff),
+        arrivals=parse_arrivals(arrivals) if arrivals else None,
+        start=parse_day(start, "--from"), end=parse_day(end, "--to"),
+        horizon=parse_day(horizon, "--horizon") if horizon else None, seed=seed,
+        durations=durations, work_share=work_share, sigma=sigma, policy=policy,
+        refusal_share=refusal_share, arrivals_in=arrivals_in,
+    )
+    result = run_simulation(ctx, scenario, database_url=sim_db, source_url=source_db,
+                            into_live=into_live, html=html)
+    if as_json:
+        _print_json(result_json(result, ctx.clock.tz))
+        return
+    console = _console()
+    for part in renderables(result, ctx.clock.tz):
+        console.print(part)
 
 
 def main() -> None:

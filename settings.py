@@ -23,6 +23,7 @@ class Settings:
     tz: str = DEFAULT_TZ
     now: str | None = None  # simulated time: "2026-07-03T17:45"
     calendar_dir: Path | None = None
+    handlers: str = "local"  # adapter set: local | module:factory | path to a TOML file
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -36,5 +37,7 @@ class Settings:
             values["now"] = env["REGFLOW_NOW"]
         if env.get("REGFLOW_CALENDAR_DIR"):
             values["calendar_dir"] = Path(env["REGFLOW_CALENDAR_DIR"])
+        if env.get("REGFLOW_HANDLERS"):
+            values["handlers"] = env["REGFLOW_HANDLERS"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

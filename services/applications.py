@@ -8,19 +8,25 @@ completed and gets a clear error, and the step is recorded once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
-from regflow.handlers.registry import run_service_step
+from regflow.handlers.registry import Call, HandlerFailed, runner_for
 from regflow.services.context import Context
-from regflow.services.processes import definition_version, latest_definition, loaded
+from regflow.services.processes import loaded
+from regflow.services.timers import sync_timers
+from regflow.services.users import authorize_step, filing_org
+from regflow.services.validity import definition_for_filing
+from regflow.store.audit import change_of
 from regflow.store.models import (
+    INCIDENT_STEP_STATUS,
     OPEN_STEP_STATUSES,
     Application,
     ApplicationStatus,
     Event,
+    Incident,
     ProcessDefinition,
     StepRecord,
     StepStatus,
@@ -31,6 +37,7 @@ from regflow.workflows.model import Regulation
 from regflow.workflows.norms import NormUnit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class Started:
     accepted_at: datetime
     deadline_at: datetime | None
     open_steps: list[int]
+    incidents: list[int] = field(default_factory=list)  # open incidents this call left
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,16 @@ class Completed:
     application_status: str
     outcome: str | None
     open_steps: list[int]
+    incidents: list[int] = field(default_factory=list)  # open incidents this call left
 
 
 def _event(session: Session, at: datetime, kind: str, actor: str | None, **payload: Any) -> None:
+    # who/what/when/before/after; the row is hash-chained on insert (store/audit.py)
+    ids = (StepRecord, payload.get("step_record_id")), (Application, payload.get("application_id"))
+    model, key = next(((m, k) for m, k in ids if k is not None), (Application, 0))
+    tracked = session.identity_map.get(identity_key(model, key))
+    if tracked is not None and "before" not in payload:
+        payload.update(change_of(tracked))
     session.add(
         Event(
             at=at,
@@ -90,29 +105,7 @@ def _sync_steps(
     """Make the step rows match the workflow: new ready tasks get a row, vanished ones close."""
     reg = instance.process.regulation
     for run in runs:
-        session.add(
-            StepRecord(
-                application_id=app.id,
-                definition_id=app.definition_id,
-                process_key=app.process_key,
-                task_uuid=run.task_id,
-                step_id=run.step.id,
-                name=run.step.name,
-                kind=run.step.kind.value,
-                role=run.step.role,
-                status=StepStatus.COMPLETED.value,
-                ready_at=now,
-                claimed_at=now,
-                completed_at=now,
-                completed_by=f"system:{run.step.handler or 'none'}",
-                norm=str(run.step.norm) if run.step.norm else None,
-                due_at=ctx.calendar(reg.schedule_of(run.step.role)).add(now, run.step.norm)
-                if run.step.norm
-                else None,
-                working_minutes=0,
-                outcome=run.result or None,
-            )
-        )
+        _record_service_run(ctx, session, app, reg, run, now)
     open_rows = {
         r.task_uuid: r
         for r in session.scalars(
@@ -157,6 +150,7 @@ def _sync_steps(
         session.add(row)
         new_rows.append(row)
     session.flush()
+    sync_timers(ctx, session, app, instance, now)  # services/timers.py: waiting timer rows
     return new_rows
 
 
@@ -178,14 +172,18 @@ def start(
     applicant: str | None = None,
     version: int | None = None,
     actor: str | None = None,
+    reason: str | None = None,
+    org: str | None = None,
 ) -> Started:
+    """File an application on the version in force today (services.validity); ``version``
+    overrides that only with a ``reason``, which is logged."""
     now = ctx.now()
     with ctx.transaction() as session:
-        definition: ProcessDefinition = (
-            definition_version(session, process_key, version)
-            if version is not None
-            else latest_definition(session, process_key)  # type: ignore[assignment]
+        org = filing_org(session, actor, org)  # services/users.py: who may file, for whom
+        filing = definition_for_filing(
+            ctx, session, process_key, version=version, reason=reason, actor=actor
         )
+        definition = filing.definition
         process = loaded(definition)
         reg = process.regulation
         if reg.routes:
@@ -201,7 +199,7 @@ def start(
         if route:
             values["route"] = route
         instance = engine.start(process, values)
-        runs = instance.advance(run_service_step)
+        runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
         first_role = next((t.step.role for t in instance.ready_tasks()), None)
         accepted_at = ctx.calendar(reg.schedule_of(first_role)).next_opening(now)
         deadline_at, deadline_norm = _service_deadline(ctx, reg, route, accepted_at)
@@ -216,9 +214,11 @@ def start(
             accepted_at=accepted_at,
             deadline_at=deadline_at,
             deadline_norm=deadline_norm,
+            org=org,
         )
         session.add(app)
         session.flush()
+        filing.log(session, app.id)
         new_rows = _sync_steps(ctx, session, app, instance, runs, now)
         _finish_if_done(ctx, app, instance, now)
         _event(
@@ -232,6 +232,7 @@ def start(
             route=route,
             data=values,
         )
+        incidents = _record_failure(ctx, session, app, failure, now)
         return Started(
             application_id=app.id,
             process_key=definition.key,
@@ -240,6 +241,7 @@ def start(
             accepted_at=accepted_at,
             deadline_at=deadline_at,
             open_steps=[r.id for r in new_rows],
+            incidents=incidents,
         )
 
 
@@ -254,6 +256,11 @@ def _locked_step(session: Session, step_record_id: int) -> StepRecord:
         )
     if row.status == StepStatus.CANCELLED.value:
         raise StateError(f"task {row.id} was cancelled; it no longer needs doing")
+    if row.status == INCIDENT_STEP_STATUS:
+        raise StateError(
+            f"task {row.id} is a system step waiting on an incident: "
+            "see 'regflow incidents', then 'regflow retry INCIDENT'"
+        )
     return row
 
 
@@ -271,6 +278,7 @@ def claim(ctx: Context, step_record_id: int, user: str) -> StepRecord:
     now = ctx.now()
     with ctx.transaction() as session:
         row = _locked_step(session, step_record_id)
+        authorize_step(session, row, user, "claim")  # services/users.py
         if row.status == StepStatus.CLAIMED.value:
             if row.claimed_by == user:
                 return row
@@ -299,6 +307,7 @@ def complete(
     data = dict(data or {})
     with ctx.transaction() as session:
         row = _locked_step(session, step_record_id)
+        authorize_step(session, row, user, "complete")  # services/users.py
         if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
             raise PermissionDenied(f"task {row.id} is claimed by {row.claimed_by}, not by {user}")
         app = session.get(Application, row.application_id, with_for_update=True)
@@ -316,7 +325,7 @@ def complete(
             )
         instance = engine.restore(process, app.snapshot)
         instance.complete(row.task_uuid, data)
-        runs = instance.advance(run_service_step)
+        runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
         calendar = ctx.calendar(process.regulation.schedule_of(row.role))
         if row.claimed_at is None:
             row.claimed_at = now
@@ -350,6 +359,7 @@ def complete(
                 application_id=app.id,
                 outcome=app.outcome,
             )
+        incidents = _record_failure(ctx, session, app, failure, now)
         session.flush()
         return Completed(
             step_record_id=row.id,
@@ -358,4 +368,265 @@ def complete(
             application_status=app.status,
             outcome=app.outcome,
             open_steps=[r.id for r in new_rows],
+            incidents=incidents,
+        )
+
+
+# --- Service steps and incidents (issue 12) -----------------------------------------------------
+# A service task's handler runs under its retry policy (handlers.registry.Runner). If it still
+# fails, the engine stops at that task (it stays READY in the snapshot), the runs before it are
+# recorded as usual, and the step waits on an incident until `regflow retry` runs it again.
+
+
+@dataclass(frozen=True)
+class _Run(ServiceRun):
+    """A completed service task with its handler call (attempts, errors before success)."""
+
+    call: Call | None = None
+
+
+def _advance(ctx: Context, instance: Instance) -> tuple[list[ServiceRun], HandlerFailed | None]:
+    """Run the workflow on until people are needed; a handler that gives up stops it there."""
+    runner = runner_for(ctx.settings.handlers, ctx.now().date())
+    failure: HandlerFailed | None = None
+    try:
+        runs = instance.advance(runner)
+    except HandlerFailed as exc:
+        runs, failure = list(exc.runs), exc
+    calls = runner.calls  # one per successful run, in the same order as the runs
+    recorded: list[ServiceRun] = [
+        _Run(r.task_id, r.step, r.result, calls[i] if i < len(calls) else None)
+        for i, r in enumerate(runs)
+    ]
+    return recorded, failure
+
+
+def _open_incident(session: Session, app_id: int, task_uuid: str) -> Incident | None:
+    return session.scalars(
+        select(Incident).where(
+            Incident.application_id == app_id,
+            Incident.task_uuid == task_uuid,
+            Incident.status == "open",
+        )
+    ).first()
+
+
+def _resolve(session: Session, incident: Incident, now: datetime, by: str) -> None:
+    incident.status = "resolved"
+    incident.resolved_at = now
+    incident.resolved_by = by
+    _event(
+        session,
+        now,
+        "incident_resolved",
+        by,
+        application_id=incident.application_id,
+        step_record_id=incident.step_record_id,
+        incident=incident.id,
+        step=incident.step_id,
+        handler=incident.handler,
+        attempts=incident.attempts,
+    )
+
+
+def _record_service_run(
+    ctx: Context, session: Session, app: Application, reg: Regulation, run: ServiceRun,
+    now: datetime,
+) -> None:
+    """A service step timed like any other: ready when it became ready (the incident's opening,
+    if it waited on one), completed when the handler answered, against the model's norm."""
+    call: Call | None = getattr(run, "call", None)
+    by = f"system:{run.step.handler or 'none'}"
+    row = session.scalars(
+        select(StepRecord).where(
+            StepRecord.application_id == app.id,
+            StepRecord.task_uuid == run.task_id,
+            StepRecord.status == INCIDENT_STEP_STATUS,
+        )
+    ).first()
+    calendar = ctx.calendar(reg.schedule_of(run.step.role))
+    if row is None:
+        row = StepRecord(
+            application_id=app.id,
+            definition_id=app.definition_id,
+            process_key=app.process_key,
+            task_uuid=run.task_id,
+            step_id=run.step.id,
+            name=run.step.name,
+            kind=run.step.kind.value,
+            role=run.step.role,
+            ready_at=now,
+            norm=str(run.step.norm) if run.step.norm else None,
+            due_at=calendar.add(now, run.step.norm) if run.step.norm else None,
+        )
+        session.add(row)
+    row.status = StepStatus.COMPLETED.value
+    row.claimed_at = row.claimed_at or now
+    row.completed_at = now
+    row.completed_by = by
+    row.working_minutes = calendar.working_minutes(row.ready_at, now)
+    row.outcome = run.result or None
+    session.flush()
+    errors = list(call.errors) if call else []
+    incident = _open_incident(session, app.id, run.task_id)
+    if incident is not None:  # it waited: this run (attempts + 1 more) resolves its incident
+        incident.attempts += len(errors) + 1
+        incident.errors = [*incident.errors, *errors]
+    elif errors:  # failed, then succeeded within its retries: recorded and resolved at once
+        incident = _new_incident(session, app, row, run.step.handler, errors, now)
+        incident.attempts = len(errors) + 1
+    if incident is not None:
+        incident.step_record_id = row.id
+        _resolve(session, incident, now, by)
+
+
+def _new_incident(
+    session: Session, app: Application, row: StepRecord, handler: str | None,
+    errors: list[str], now: datetime,
+) -> Incident:
+    incident = Incident(
+        application_id=app.id,
+        step_record_id=row.id,
+        task_uuid=row.task_uuid,
+        step_id=row.step_id,
+        handler=handler,
+        status="open",
+        attempts=len(errors),
+        error=errors[-1],
+        errors=list(errors),
+        opened_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    _event(
+        session,
+        now,
+        "incident_opened",
+        None,
+        application_id=app.id,
+        step_record_id=row.id,
+        incident=incident.id,
+        step=row.step_id,
+        handler=handler,
+        attempts=len(errors),
+        error=errors[-1],
+    )
+    return incident
+
+
+def _record_failure(
+    ctx: Context, session: Session, app: Application, failure: HandlerFailed | None,
+    now: datetime,
+) -> list[int]:
+    """The step whose handler gave up: a step row in status 'incident' and an open incident
+    (or, on a failed retry, more attempts on the incident already open). Its ids."""
+    if failure is None or failure.task_id is None:
+        return []
+    incident = _open_incident(session, app.id, failure.task_id)
+    if incident is not None:
+        incident.attempts += failure.attempts
+        incident.errors = [*incident.errors, *failure.errors]
+        incident.error = failure.errors[-1]
+        _event(
+            session,
+            now,
+            "incident_failed_again",
+            None,
+            application_id=app.id,
+            step_record_id=incident.step_record_id,
+            incident=incident.id,
+            step=incident.step_id,
+            attempts=incident.attempts,
+            error=incident.error,
+        )
+        return [incident.id]
+    definition = session.get(ProcessDefinition, app.definition_id)
+    assert definition is not None
+    reg = loaded(definition).regulation
+    step = reg.steps[failure.step_id]
+    calendar = ctx.calendar(reg.schedule_of(step.role))
+    row = StepRecord(
+        application_id=app.id,
+        definition_id=app.definition_id,
+        process_key=app.process_key,
+        task_uuid=failure.task_id,
+        step_id=step.id,
+        name=step.name,
+        kind=step.kind.value,
+        role=step.role,
+        status=INCIDENT_STEP_STATUS,
+        ready_at=now,
+        norm=str(step.norm) if step.norm else None,
+        due_at=calendar.add(now, step.norm) if step.norm else None,
+    )
+    session.add(row)
+    session.flush()
+    return [_new_incident(session, app, row, step.handler, failure.errors, now).id]
+
+
+@dataclass(frozen=True)
+class Retried:
+    incident_id: int
+    application_id: int
+    resolved: bool
+    attempts: int
+    error: str | None
+    application_status: str
+    outcome: str | None
+    open_steps: list[int]
+    incidents: list[int]  # incidents still open on this application after the retry
+
+
+def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
+    """Run an incident's step again (one transaction: restore, advance, record).
+
+    Success resolves the incident and the application goes on (further system steps, the next
+    person's task, or its end); another failure adds its attempts to the same incident.
+    """
+    now = ctx.now()
+    by = f"retry:{actor}" if actor else "retry"
+    with ctx.transaction() as session:
+        incident = session.get(Incident, incident_id, with_for_update=True)
+        if incident is None:
+            raise NotFound(f"no incident {incident_id} (see 'regflow incidents')")
+        if incident.status != "open":
+            raise StateError(
+                f"incident {incident.id} was already resolved by {incident.resolved_by} at "
+                f"{incident.resolved_at:%Y-%m-%d %H:%M %Z}"
+            )
+        app = session.get(Application, incident.application_id, with_for_update=True)
+        assert app is not None
+        definition = session.get(ProcessDefinition, app.definition_id)
+        assert definition is not None
+        process = loaded(definition)
+        instance = engine.restore(process, app.snapshot)
+        runs, failure = _advance(ctx, instance)
+        app.snapshot = instance.snapshot()
+        app.data = instance.data
+        new_rows = _sync_steps(ctx, session, app, instance, runs, now)
+        if incident.status == "resolved":
+            incident.resolved_by = by
+        _finish_if_done(ctx, app, instance, now)
+        if app.status == ApplicationStatus.COMPLETED.value:
+            _event(
+                session, now, "application_finished", by, application_id=app.id,
+                outcome=app.outcome,
+            )
+        _record_failure(ctx, session, app, failure, now)
+        session.flush()
+        still_open = session.scalars(
+            select(Incident.id).where(
+                Incident.application_id == app.id, Incident.status == "open"
+            ).order_by(Incident.id)
+        ).all()
+        return Retried(
+            incident_id=incident.id,
+            application_id=app.id,
+            resolved=incident.status == "resolved",
+            attempts=incident.attempts,
+            error=None if incident.status == "resolved" else incident.error,
+            application_status=app.status,
+            outcome=app.outcome,
+            open_steps=[r.id for r in new_rows],
+            incidents=list(still_open),
         )

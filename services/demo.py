@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from regflow.clock import SimulatedClock, zone
+from regflow.errors import StateError
 from regflow.services import applications
 from regflow.services.context import Context
 from regflow.services.processes import deploy, loaded, latest_definition
@@ -25,6 +26,7 @@ from regflow.settings import Settings
 from regflow.store.migrate import upgrade
 from regflow.workflows.model import Input, Regulation
 from regflow.workflows.norms import Norm, NormUnit
+from regflow.workflows.validity import validity_of
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 DEMO_START = "2026-06-22T09:00"
@@ -100,7 +102,6 @@ def run_demo(
     files = sorted(processes_dir.glob("*.bpmn"))
     deployed = deploy(ctx, files)
     rng = random.Random(seed)
-    end = clock.now() + timedelta(days=DEMO_DAYS)
 
     with ctx.transaction() as session:
         regs = {d.key: loaded(latest_definition(session, d.key)).regulation for d in deployed}  # type: ignore[arg-type]
@@ -111,24 +112,24 @@ def run_demo(
     for _ in range(applications_count):
         key = rng.choice(keys)
         route = rng.choice(regs[key].routes) if regs[key].routes else None
-        when = clock.now() + timedelta(minutes=rng.randint(0, 14 * 24 * 60))
+        when = _era(regs[key], clock.now()) + timedelta(minutes=rng.randint(0, 14 * 24 * 60))
         seq += 1
         heapq.heappush(queue, (when, seq, "file", (key, route)))
 
     started = finished = refused = 0
+    if not queue:
+        raise StateError("no application could be filed: no regulation was in force")
+    end = max(q[0] for q in queue) + timedelta(days=7)
     while queue and queue[0][0] <= end:
         when, _, kind, payload = heapq.heappop(queue)
         clock.set(when)
         if kind == "file":
             key, route = payload
-            # What the information systems will answer for this applicant (their outputs).
-            answers = tuple(o for s in regs[key].steps.values() for o in s.outputs)
+            # The information systems answer from the local fixtures (handlers/fixtures):
+            # the applicant is one of its test persons, now and then one ЖТ МДҚ does not know.
+            applicant = _applicant(rng)
             app = applications.start(
-                ctx,
-                key,
-                route=route,
-                data=_decisions(regs[key], answers, rng),
-                applicant=f"{rng.randint(10**11, 10**12 - 1)}",
+                ctx, key, route=route, data=applicant, applicant=applicant["iin"]
             )
             started += 1
             new_steps = app.open_steps
@@ -156,6 +157,33 @@ def run_demo(
         now=clock.now(),
         context=ctx,
     )
+
+
+def _applicant(rng: random.Random) -> dict[str, Any]:
+    """A fixture person (handlers/fixtures/local.json) with their own signing certificate; one
+    in ten is an IIN ЖТ МДҚ does not know, so the systems' refusal branches occur too."""
+    from regflow.handlers.adapters import read_fixtures
+
+    fixtures = read_fixtures()
+    if rng.random() < 0.1:
+        return {"iin": rng.choice(fixtures["not_found_iins"])}
+    iin = rng.choice(sorted(fixtures["persons"]))
+    own = sorted(s for s, c in fixtures["certificates"].items() if c.get("owner") == iin)
+    return {"iin": iin, "certificate_serial": own[0]} if own else {"iin": iin}
+
+
+def _era(reg: Regulation, demo_start: datetime) -> datetime:
+    """When the demo files applications of ``reg``: the demo's own weeks if the regulation is in
+    force then, else weeks within its legal validity (e.g. seed 003's regulations, in force from
+    late 2015 until 30 May 2016), so every application starts on the version in force."""
+    validity = validity_of(reg.properties, key=reg.key)
+    day = demo_start.date()
+    if validity.in_force_on(day) and validity.in_force_on(day + timedelta(days=21)):
+        return demo_start
+    start = (validity.in_force_from or day) + timedelta(days=60)
+    if validity.repealed_on is not None:
+        start = min(start, validity.repealed_on - timedelta(days=30))
+    return datetime.combine(start, demo_start.timetz())
 
 
 def _plan(

@@ -10,6 +10,7 @@ from regflow.errors import ModelError, NotFound
 from regflow.services.context import Context
 from regflow.store.models import Event, ProcessDefinition
 from regflow.workflows.loader import LoadedProcess, load_process
+from regflow.workflows.validity import validity_of
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,28 @@ def read_model(path: Path) -> tuple[bytes, LoadedProcess]:
         data = path.read_bytes()
     except OSError as exc:
         raise ModelError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    return data, load_process(data, path.name)
+    model = load_process(data, path.name)
+    # dates that decide which version applies are checked before anything is deployed
+    validity_of(model.regulation.properties, key=model.regulation.key, file=path.name, source=data)
+    check_handlers(model, path.name)
+    return data, model
+
+
+def check_handlers(model: LoadedProcess, filename: str) -> None:
+    """Refuse a model whose service task names no handler, or one regflow does not have: it
+    would deploy, then stop the first application that reaches that step."""
+    from regflow.handlers.registry import is_registered
+    from regflow.workflows.model import StepKind
+
+    for step in model.regulation.steps.values():
+        if step.kind is StepKind.SERVICE and not is_registered(step.handler):
+            what = f"unknown handler '{step.handler}'" if step.handler else "no handler"
+            raise ModelError(
+                f"service task '{step.name}' has {what} (see README, 'Handlers')",
+                file=filename,
+                line=step.line,
+                element=step.id,
+            )
 
 
 def validate(paths: list[Path]) -> list[LoadedProcess]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from regflow.errors import NotFound
 from regflow.services.context import Context
+from regflow.services.incidents import IncidentRow, incidents_of
 from regflow.store.models import OPEN_STEP_STATUSES, Application, StepRecord, StepStatus
 from sqlalchemy import select
 
@@ -106,6 +107,7 @@ class Timeline:
     working_minutes: int | None
     data: dict[str, object]
     steps: list[TimelineStep]
+    incidents: list[IncidentRow] = field(default_factory=list)  # failed system steps
 
 
 def timeline(ctx: Context, application_id: int) -> Timeline:
@@ -163,4 +165,5 @@ def timeline(ctx: Context, application_id: int) -> Timeline:
             working_minutes=app.working_minutes,
             data=dict(app.data),
             steps=steps,
+            incidents=incidents_of(session, app.id),
         )

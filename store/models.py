@@ -104,6 +104,7 @@ class Application(Base):
     deadline_at: Mapped[datetime | None]
     deadline_norm: Mapped[str | None] = mapped_column(String(100))
     working_minutes: Mapped[int | None] = mapped_column(Integer)
+    org: Mapped[str | None] = mapped_column(String(200))  # the provider's organisation
     __mapper_args__ = {"version_id_col": lock_version}
 
 
@@ -152,3 +153,156 @@ class Event(Base):
     application_id: Mapped[int | None] = mapped_column(Integer, index=True)
     step_record_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)  # hash chain order
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # store/audit.py
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+INCIDENT_STEP_STATUS = "incident"  # a service step whose handler gave up; `regflow retry` runs it
+
+
+class Incident(Base):
+    """A service step whose handler failed on every attempt: the step waits, it is not lost.
+
+    Open until a run of the step succeeds (in the same call after retries, or by ``regflow
+    retry``); ``attempts`` counts every call of the handler, ``errors`` keeps each call's error.
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status", "status", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    step_record_id: Mapped[int | None] = mapped_column(Integer)
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    step_id: Mapped[str] = mapped_column(String(200))
+    handler: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))  # open | resolved
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    errors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    opened_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class User(Base):
+    """A person who acts in regflow: the roles (lanes) they may work and their organisation.
+
+    While this table is empty regflow runs in open mode (any ``--user`` may act); as soon as one
+    user exists, services/users.py checks every claim, completion, filing and deployment.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    org: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Delegation(Base):
+    """A head hands one open task to a named officer, who may then claim and complete it."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_record_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
+    delegated_by: Mapped[str] = mapped_column(String(200))
+    delegate: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+
+
+class AuditHead(Base):
+    """The one row holding the newest link of the event hash chain (store/audit.py).
+
+    Writers lock it (``FOR UPDATE``) to append, so the chain stays linear under concurrency.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+from regflow.store import audit as _audit  # noqa: E402  (chains every Event row on insert)
+
+_audit.install(Event)
+_audit.track(StepRecord, ("status", "claimed_by", "completed_by"))
+_audit.track(Application, ("status", "outcome"))
+
+
+TIMER_WAITING = "waiting"  # timers.status: due at due_at, not fired yet
+TIMER_FIRED = "fired"
+TIMER_CANCELLED = "cancelled"  # its task finished first (or the application ended)
+
+
+class Timer(Base):
+    """One waiting (or past) timer: the row is the truth the worker fires from, exactly once.
+
+    ``kind`` is ``event`` (a boundary or intermediate timer of one application: ``task_uuid`` is
+    its workflow task) or ``start`` (a timer start event of a process version: firing files a
+    new application). ``waiting_since`` and ``rule`` are kept so the due instant can be
+    re-projected when the calendar or a suspension changes it."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index("ix_timers_due", "status", "due_at"),
+        Index("ix_timers_application", "application_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    process_key: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
+    task_uuid: Mapped[str | None] = mapped_column(String(36))
+    attached_to: Mapped[str | None] = mapped_column(String(200))
+    interrupting: Mapped[bool] = mapped_column(default=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    schedule: Mapped[str] = mapped_column(String(100))
+    waiting_since: Mapped[datetime]
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=TIMER_WAITING)
+    fired_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """A message regflow sent (or would send) to a person: an escalation or an overdue step."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(50))  # escalation | overdue
+    application_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    step_record_id: Mapped[int | None] = mapped_column(Integer)
+    timer_id: Mapped[int | None] = mapped_column(Integer)
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    handler: Mapped[str] = mapped_column(String(100))
+
+
+class Suspension(Base):
+    """A pause of an application's service-deadline clock (waiting for the applicant).
+
+    Open while ``ended_at`` is None; ``working_minutes`` is the pause in working time, by which
+    the deadline and the open due dates were pushed on resume."""
+
+    __tablename__ = "suspensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    started_by: Mapped[str | None] = mapped_column(String(200))
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    working_minutes: Mapped[int | None] = mapped_column(Integer)

@@ -84,6 +84,21 @@ def default_decisions(reg, items, route):  # type: ignore[no-untyped-def]
     return data
 
 
+def fixture_applicant(answers):  # type: ignore[no-untyped-def]
+    """Applicant data for which the local fixture systems (handlers/fixtures/local.json) give
+    the wanted answers: the handlers decide data_found, auth_valid, signature_valid and
+    grounds_found from the IIN and certificate, whatever flags the application carries."""
+    if answers.get("auth_valid") is False:
+        return {"iin": "990909999999"}  # not in ЖТ МДҚ: the portal sign-in fails
+    if answers.get("data_found") is False:
+        return {"iin": "010101000000"}  # not in ЖТ МДҚ
+    if answers.get("signature_valid") is False:
+        return {"iin": "770630300789", "certificate_serial": "SN-0003-REVOKED"}
+    if answers.get("grounds_found") is True:
+        return {"iin": "660312350987"}  # no consent on file
+    return {"iin": "850101300123", "certificate_serial": "SN-0001-VALID"}
+
+
 def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type: ignore[no-untyped-def]
     """Work an application of deployed process ``key`` to its end, each step completed exactly
     at its due instant (a step without a norm at once). ``decisions`` maps a step id to the data
@@ -96,6 +111,7 @@ def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type:
         reg = loaded(latest_definition(session, key)).regulation
     answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
     answers.update(start_data or {})
+    answers = {**fixture_applicant(answers), **answers}  # the systems answer from fixtures
     app = applications.start(ctx, key, route=route, data=answers)
     for _ in range(500):
         rows = [r for r in task_list(ctx) if r.application_id == app.application_id]
@@ -109,3 +125,20 @@ def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type:
         data.update((decisions or {}).get(row.step_id, {}))
         applications.complete(ctx, row.id, "tester", data)
     return timeline(ctx, app.application_id)
+
+
+def filing_instant(reg):  # type: ignore[no-untyped-def]
+    """A Tuesday 10:00 on which ``reg`` is in force: 2026-09-01 when it is in force then,
+    else the first Tuesday 60 days after it came into force (seed 003's regulations were in
+    force from late 2015 until 30 May 2016)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from regflow.workflows.validity import validity_of
+
+    validity = validity_of(reg.properties, key=reg.key)
+    day = datetime(2026, 9, 1).date()
+    if not validity.in_force_on(day):
+        day = (validity.in_force_from or day) + timedelta(days=60)
+        day += timedelta(days=(1 - day.weekday()) % 7)
+    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=ZoneInfo("Asia/Almaty"))

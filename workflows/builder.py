@@ -58,6 +58,8 @@ SIZES = {
     "exclusiveGateway": (50, 50),
     "userTask": (100, 80),
     "serviceTask": (100, 80),
+    "intermediateCatchEvent": (36, 36),
+    "boundaryEvent": (36, 36),
 }
 TASK_KINDS = frozenset({"userTask", "serviceTask"})
 
@@ -106,6 +108,9 @@ class Node:
     incoming: list[Flow] = field(default_factory=list)
     outgoing: list[Flow] = field(default_factory=list)
     default: Flow | None = None  # gateways only
+    timer: str | None = None  # timer events: the norm-grammar ``timer`` (workflows/timers.py)
+    attached_to: Node | None = None  # boundary events: the user task they watch
+    interrupting: bool = True  # boundary events: cancelActivity
 
 
 @dataclass(eq=False)
@@ -319,6 +324,54 @@ class ProcessBuilder:
         props = {"handler": handler, "norm": norm, "source": source, **(properties or {})}
         return self._node("serviceTask", lane, name, id, "Task", props, result)
 
+    def timer_start(
+        self,
+        lane: Lane,
+        name: str | None,
+        timer: str,
+        id: str | None = None,  # noqa: A002
+        properties: dict[str, Any] | None = None,
+    ) -> Node:
+        """A timer start event: the worker files an application when ``timer`` comes
+        ("every 1 working day", "at 2026-07-10 09:00")."""
+        node = self._node("startEvent", lane, name, id, "StartEvent", {"timer": timer,
+                                                                       **(properties or {})})
+        node.timer = timer
+        return node
+
+    def timer_event(
+        self,
+        lane: Lane,
+        name: str | None,
+        timer: str,
+        id: str | None = None,  # noqa: A002
+        properties: dict[str, Any] | None = None,
+    ) -> Node:
+        """An intermediate timer catch event: the flow waits ``timer`` ("1 calendar month",
+        "3 working days before deadline")."""
+        node = self._node("intermediateCatchEvent", lane, name, id, "Event",
+                          {"timer": timer, **(properties or {})})
+        node.timer = timer
+        return node
+
+    def boundary_timer(
+        self,
+        task: Node,
+        name: str | None,
+        timer: str,
+        interrupting: bool = True,
+        id: str | None = None,  # noqa: A002
+        properties: dict[str, Any] | None = None,
+    ) -> Node:
+        """A timer on the border of a user task; a non-interrupting one leaves the task open
+        (an escalation), an interrupting one cancels it and takes its own flow."""
+        if task not in self.nodes or task.kind != "userTask":
+            raise ValueError(f"a boundary timer goes on a user task of this builder, not {task!r}")
+        node = self._node("boundaryEvent", task.lane, name, id, "Boundary",
+                          {"timer": timer, **(properties or {})})
+        node.timer, node.attached_to, node.interrupting = timer, task, interrupting
+        return node
+
     # --------------------------------------------------------------- flows
     def flow(
         self,
@@ -348,10 +401,10 @@ class ProcessBuilder:
         else:
             base = f"Flow_{a.id}_{c.id}"
             flow_id = base
-            n = 1
+            suffix = 1
             while flow_id in self._ids:
-                n += 1
-                flow_id = f"{base}_{n}"
+                suffix += 1
+                flow_id = f"{base}_{suffix}"
             self._claim(flow_id)
         fl = Flow(id=flow_id, source=a, target=c, condition=condition, name=name)
         a.outgoing.append(fl)
@@ -435,6 +488,9 @@ class ProcessBuilder:
                 attrs["name"] = n.name
             if n.default is not None:
                 attrs["default"] = n.default.id
+            if n.attached_to is not None:
+                attrs["attachedToRef"] = n.attached_to.id
+                attrs["cancelActivity"] = "true" if n.interrupting else "false"
             el = etree.SubElement(proc, _q(BPMN_NS, n.kind), **attrs)
             self._documentation(el, n.documentation)
             self._extensions(el, n.properties)
@@ -442,6 +498,14 @@ class ProcessBuilder:
                 etree.SubElement(el, _q(BPMN_NS, "incoming")).text = fl.id
             for fl in n.outgoing:
                 etree.SubElement(el, _q(BPMN_NS, "outgoing")).text = fl.id
+            if n.timer is not None:
+                # the duration is regflow's ``timer`` property; this text is for other tools
+                ted = etree.SubElement(el, _q(BPMN_NS, "timerEventDefinition"),
+                                       id=f"TimerEventDefinition_{n.id}")
+                tag = "timeDate" if n.kind == "startEvent" else "timeDuration"
+                td = etree.SubElement(ted, _q(BPMN_NS, tag))
+                td.set(_q(XSI_NS, "type"), "bpmn:tFormalExpression")
+                td.text = n.timer
 
         for fl in self.flows:
             attrs = {"id": fl.id, "sourceRef": fl.source.id, "targetRef": fl.target.id}
@@ -461,6 +525,10 @@ class ProcessBuilder:
             n for n in self.nodes if not n.incoming
         ]
         back: set[Flow] = set()
+        attached: dict[Node, list[Node]] = {}
+        for n in self.nodes:
+            if n.attached_to is not None:
+                attached.setdefault(n.attached_to, []).append(n)
         state: dict[Node, int] = {}  # 1 = on stack, 2 = done
         order: list[Node] = []  # post-order
 
@@ -469,8 +537,14 @@ class ProcessBuilder:
             state[root] = 1
             while stack:
                 node, i = stack[-1]
-                if i < len(node.outgoing):
+                if i < len(node.outgoing) + len(attached.get(node, [])):
                     stack[-1] = (node, i + 1)
+                    if i >= len(node.outgoing):  # a boundary event rides on its task
+                        b = attached[node][i - len(node.outgoing)]
+                        if b not in state:
+                            state[b] = 1
+                            stack.append((b, 0))
+                        continue
                     fl = node.outgoing[i]
                     t = fl.target
                     st = state.get(t)
@@ -492,6 +566,8 @@ class ProcessBuilder:
                 dfs(n)
         rank: dict[Node, int] = {n: 0 for n in self.nodes}
         for n in reversed(order):  # topological order of the forward graph
+            if n.attached_to is not None:
+                rank[n] = rank[n.attached_to]
             for fl in n.outgoing:
                 if fl not in back:
                     rank[fl.target] = max(rank[fl.target], rank[n] + 1)
@@ -529,7 +605,7 @@ class ProcessBuilder:
         col_w = [w or 36.0 for w in col_w]
         x0 = POOL_X + POOL_HEADER + LANE_HEADER + LEFT_PAD
         col_cx: list[float] = []
-        x = x0
+        x: float = x0
         for w in col_w:
             col_cx.append(x + w / 2)
             x += w + COL_GAP
@@ -538,6 +614,8 @@ class ProcessBuilder:
         # rows: nodes of one lane and one column stack; every row of a lane gets one pitch
         cells: dict[tuple[Lane, int], list[Node]] = {}
         for n in self.nodes:
+            if n.attached_to is not None:
+                continue  # drawn on its task's border below
             cells.setdefault((n.lane, rank[n]), []).append(n)
         extent = {  # half height above the centre, extent below (label included)
             n: (
@@ -572,6 +650,14 @@ class ProcessBuilder:
                             col_cx[col] - LABEL_W / 2, cy + h / 2 + 5, LABEL_W, self._label_h(n)
                         )
             y += height
+        for n in self.nodes:
+            if n.attached_to is not None:  # on the bottom border of its task, right-aligned
+                host = node_boxes[n.attached_to]
+                others = [m for m in self.nodes if m.attached_to is n.attached_to]
+                x = host.right - 46 - 40 * others.index(n)
+                node_boxes[n] = _Box(x, host.bottom - 18, 36, 36)
+                if self._label_h(n):
+                    labels[n] = _Box(x - 32, host.bottom + 20, LABEL_W, self._label_h(n))
         pool = _Box(POOL_X, POOL_Y, pool_w, y - POOL_Y)
         self._labels = labels
         self._rank = rank

@@ -303,6 +303,43 @@ class WorkCalendar:
         last = self._shift_working_days(self._date_of(start), steps)
         return self._from_epoch(self._plan(last).epoch[-1][1])
 
+    def subtract(self, t: datetime, n_working_days: int) -> datetime:
+        """``n`` working days before ``t``, at the same clock time: "no later than 3 working
+        days before the deadline" (rules 004 point 17). The count goes back over working days
+        only; a ``t`` outside working time counts from the close of its last working interval
+        before it (a deadline at close of business stays at close of business). The result is
+        kept inside the target day's working time like :meth:`add` does."""
+        if n_working_days < 0:
+            raise ValueError(f"cannot subtract {n_working_days} working days")
+        m = self._to_epoch(t)
+        d = self._date_of(m)
+        idle = 0
+        while not any(s < m for s, _ in self._plan(d).epoch):
+            d -= _DAY
+            m = self._local_to_epoch(d, 1440)
+            idle += 1
+            if idle > _MAX_IDLE_DAYS:
+                raise ConfigError(f"schedule {self.schedule.name!r} has no working time for "
+                                  f"{_MAX_IDLE_DAYS} days before {t.isoformat()}")
+        plan = self._plan(d)
+        m = min(m, max(e for _, e in plan.epoch))
+        clock = (self._from_epoch(m) - datetime.combine(d, time(), self.tz)) // _MINUTE
+        n = n_working_days
+        while n > 0:
+            d -= _DAY
+            if self._plan(d).total:
+                n -= 1
+        return self._from_epoch(self._at_clock_end(d, clock))
+
+    def _at_clock_end(self, d: date, clock: int) -> int:
+        """Like :meth:`_at_clock`, but an instant at an interval's end (closing time) stays
+        there rather than moving to the next interval's start."""
+        plan = self._plan(d)
+        for (_, le), (_, ee) in zip(plan.local, plan.epoch, strict=True):
+            if clock == le:
+                return ee
+        return self._at_clock(d, clock)
+
     # ------------------------------------------------------------- internals
     def _to_epoch(self, t: datetime) -> int:
         if not isinstance(t, datetime):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from regflow.errors import ExpressionError, RegflowError, StateError
+from regflow.errors import ExpressionError, HandlerError, RegflowError, StateError
 from regflow.workflows.expressions import Expression, Script
 from regflow.workflows.loader import LoadedProcess
 from regflow.workflows.model import Step, StepKind
@@ -165,7 +165,15 @@ class Instance:
                     return runs
                 for task in pending:
                     step = self.steps[task.task_spec.bpmn_id]
-                    result = run_service(step, dict(task.data))
+                    try:
+                        result = run_service(step, dict(task.data))
+                    except HandlerError as exc:
+                        # The handler gave up: this task stays READY (not run) so the step is not
+                        # lost; the caller keeps the runs completed before it and records an
+                        # incident. The error carries both, whatever its concrete class.
+                        exc.runs = runs  # type: ignore[attr-defined]
+                        exc.task_id = str(task.id)  # type: ignore[attr-defined]
+                        raise
                     task.data.update(result)
                     task.run()
                     runs.append(ServiceRun(task_id=str(task.id), step=step, result=result))

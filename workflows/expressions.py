@@ -217,9 +217,9 @@ def _eval(node: ast.AST, data: Mapping[str, Any]) -> Any:
             return _guard_size(_BINARY[type(op)](a, b))
         case ast.Compare(left=left, ops=ops, comparators=comparators):
             current = _eval(left, data)
-            for op, comp in zip(ops, comparators, strict=True):
+            for cmp, comp in zip(ops, comparators, strict=True):
                 other = _eval(comp, data)
-                if not _COMPARE[type(op)](current, other):
+                if not _COMPARE[type(cmp)](current, other):
                     return False
                 current = other
             return True

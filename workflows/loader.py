@@ -18,6 +18,8 @@ from regflow.workflows.expressions import Expression, Script
 from regflow.workflows.model import Flow, Input, Lane, Regulation, Step, StepKind
 from regflow.workflows.norms import Norm
 from regflow.workflows.schedules import load_schedules
+from regflow.workflows.timers import PARSER_CLASSES as TIMER_PARSERS
+from regflow.workflows.timers import TimerRule
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
@@ -46,6 +48,8 @@ SUPPORTED_NODES = (
         "exclusiveGateway",
         "parallelGateway",
         "inclusiveGateway",
+        "intermediateCatchEvent",  # timers only (workflows/timers.py)
+        "boundaryEvent",  # timers only, on user tasks
     }
 )
 IGNORED = {
@@ -75,7 +79,7 @@ class LoadedProcess:
 class _Parser(BpmnParser):
     """Service tasks wait for regflow's handler runner instead of running inside Spiff."""
 
-    OVERRIDE_PARSER_CLASSES = {full_tag("serviceTask"): (TaskParser, UserTask)}
+    OVERRIDE_PARSER_CLASSES = {full_tag("serviceTask"): (TaskParser, UserTask), **TIMER_PARSERS}
 
 
 def _safe_xml(data: bytes, filename: str) -> etree._ElementTree:
@@ -293,6 +297,63 @@ def _check_schedules(
             )
 
 
+def _check_timers(process: etree._Element, filename: str) -> None:
+    """Timer events are read by regflow (workflows/timers.py): each needs a readable ``timer``
+    property; boundary events go on user tasks; only timers are supported as catch events."""
+    tasks = {el.get("id"): _local(el.tag) for el in process}
+    props = properties_of(process)
+    has_deadline = any(k == "deadline" or k.startswith("deadline.") for k in props)
+    for el in process:
+        tag = _local(el.tag)
+        if tag not in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
+            continue
+        definitions = [c for c in el if _local(c.tag).endswith("EventDefinition")]
+        timer = [c for c in definitions if _local(c.tag) == "timerEventDefinition"]
+        where = {"file": filename, "line": el.sourceline, "element": el.get("id")}
+        if tag == "startEvent" and not timer:
+            continue
+        if len(definitions) != 1 or not timer:
+            raise ModelError(f"bpmn:{tag} is supported by regflow only as a timer event", **where)
+        if tag == "boundaryEvent" and tasks.get(el.get("attachedToRef")) not in USER_TAGS:
+            raise ModelError(
+                "a boundary timer must be attached to a user task "
+                f"(attachedToRef '{el.get('attachedToRef')}')",
+                **where,
+            )
+        try:
+            rule = TimerRule.parse(properties_of(el).get("timer", ""), start=tag == "startEvent")
+        except NormError as exc:
+            raise ModelError(f"timer '{el.get('name') or el.get('id')}': {exc.message}",
+                             **where) from None
+        if rule.before_deadline and not has_deadline:
+            raise ModelError(
+                f"timer '{el.get('name') or el.get('id')}' counts back from the deadline, but the "
+                "process has no 'deadline' property",
+                **where,
+            )
+
+
+def _check_shapes(root: etree._Element, process: etree._Element, filename: str) -> None:
+    """Every flow node needs its diagram shape: a model people cannot see, they cannot review."""
+    if process.get("isExecutable", "true").lower() == "false":
+        raise ModelError(
+            "the process is marked isExecutable=\"false\"; regflow runs executable processes",
+            file=filename,
+            line=process.sourceline,
+            element=process.get("id"),
+        )
+    shown = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
+    for el in process:
+        if _local(el.tag) in SUPPORTED_NODES and el.get("id") not in shown:
+            raise ModelError(
+                f"bpmn:{_local(el.tag)} '{el.get('name') or el.get('id')}' has no diagram shape "
+                "(bpmndi:BPMNShape); draw it in the modeller",
+                file=filename,
+                line=el.sourceline,
+                element=el.get("id"),
+            )
+
+
 def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     tree = _safe_xml(data, filename)
     root = tree.getroot()
@@ -309,9 +370,12 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
                 line=el.sourceline,
                 element=el.get("id"),
             )
+    _check_timers(process, filename)
     for el in process.iter(f"{{{BPMN}}}startEvent", f"{{{BPMN}}}endEvent"):
         for child in el:
-            if _local(child.tag).endswith("EventDefinition"):
+            if _local(child.tag).endswith("EventDefinition") and not (
+                _local(el.tag) == "startEvent" and _local(child.tag) == "timerEventDefinition"
+            ):
                 raise ModelError(
                     f"bpmn:{_local(child.tag)} on a {_local(el.tag)} is not supported by regflow",
                     file=filename,
@@ -321,7 +385,12 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     lanes, node_role = _lanes(process, filename)
     outgoing = _check_flows(process, filename)
     _check_gateways(process, outgoing, filename)
-    order = _reachability(process, outgoing, filename)
+    walk = dict(outgoing)
+    for boundary in process.iterfind("bpmn:boundaryEvent", NS):
+        # a boundary event is reached with the task it is attached to
+        host = boundary.get("attachedToRef", "")
+        walk[host] = [*walk.get(host, []), etree.Element("edge", targetRef=boundary.get("id", ""))]
+    order = _reachability(process, walk, filename)
 
     steps: dict[str, Step] = {}
     end_outcomes: dict[str, str] = {}
@@ -406,6 +475,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
         start_ids=tuple(e.get("id", "") for e in process.iterfind("bpmn:startEvent", NS)),
     )
 
+    _check_shapes(root, process, filename)
     parser = _Parser()
     try:
         parser.add_bpmn_xml(tree, filename=filename)

@@ -2,7 +2,8 @@
 line 557): all three routes, and the 20-working-day branch when documents are missing.
 
 Akimat and rural akim schedules: Mon–Fri 09:00–13:00, 14:30–18:30 → 480 working minutes a day.
-Every step is completed exactly when its norm runs out.
+Every step is completed exactly when its norm runs out. The regulations of seed 003 were in
+force from late 2015 until 30 May 2016, so applications are filed in February 2016.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ DAY = 480
 
 @pytest.fixture
 def ctx(sqlite_url: str):  # type: ignore[no-untyped-def]
-    c = context(sqlite_url, at("2026-09-01 09:00"))
+    c = context(sqlite_url, at("2016-02-02 09:00"))
     deploy(c, [PROCESSES / f"{KEY}.bpmn"])
     return c
 

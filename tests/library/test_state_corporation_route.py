@@ -21,7 +21,7 @@ KEY = "semey_polygon_otemaqy"
 
 @pytest.fixture
 def ctx(sqlite_url: str):  # type: ignore[no-untyped-def]
-    c = context(sqlite_url, at("2026-09-01 10:00"))
+    c = context(sqlite_url, at("2016-02-02 10:00"))
     deploy(c, [PROCESSES / f"{KEY}.bpmn"])
     return c
 

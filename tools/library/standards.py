@@ -82,7 +82,7 @@ def process_properties(entry: dict[str, Any]) -> dict[str, Any]:
     props["provider"] = entry["provider"]
     if entry.get("approved_by"):
         props["approved_by"] = entry["approved_by"]
-    for key in ("approved_on", "registered_on", "in_force_from"):
+    for key in ("approved_on", "registered_on", "in_force_from", "replaces"):
         if entry.get(key):
             props[key] = entry[key]
     return props

@@ -1,0 +1,454 @@
+"""regflow benchmarks: how fast, how big, and how the cost grows.
+
+    python -m bench.run                 # full run (1k … 1M rows); prints a table, writes JSON
+    python -m bench.run --quick         # small sizes, for a smoke run
+
+Every figure is reported beside a baseline measured in the same run on the same machine, as a
+ratio: these machines are shared and noisy, so absolute numbers travel badly.
+
+- engine rate: N applications of a five-step regulation (the wheelchair regulation of seed 003)
+  worked end to end through the service layer with full persistence (SQLite file in WAL mode
+  with synchronous=FULL; then PostgreSQL when reachable), against SpiffWorkflow running the same
+  process in memory with no persistence (the ceiling) and a bare SQLAlchemy insert-and-commit
+  loop on the same database (the storage floor).
+- task list: latency of the `tasks --role head` query (p50/p99, in process) at growing numbers of
+  open applications; the per-size ratio shows whether it stays flat.
+- report: time of the steps view over growing numbers of step records.
+- memory: peak RSS of a CLI call (`regflow tasks --role head`) on the biggest database.
+- start-up: `regflow --help` against a bare `python -c pass`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "processes" / "kreslo_arba_beru.bpmn"
+KEY = "kreslo_arba_beru"
+ALMATY = ZoneInfo("Asia/Almaty")
+START = datetime(2016, 2, 2, 10, 0, tzinfo=ALMATY)  # the regulation was in force then
+PG_URL = os.environ.get("REGFLOW_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _context(url: str):  # type: ignore[no-untyped-def]
+    from regflow.clock import SimulatedClock
+    from regflow.services.context import Context
+    from regflow.settings import Settings
+
+    return Context(Settings(database_url=url), SimulatedClock(START))
+
+
+def _fresh_sqlite(folder: Path, name: str) -> str:
+    from regflow.store.migrate import upgrade
+
+    path = folder / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+def _fresh_pg() -> str | None:
+    try:
+        import psycopg
+
+        admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        schema = f"regflow_bench_{os.getpid()}"
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except Exception:
+        return None
+    from regflow.store.migrate import upgrade
+
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    upgrade(url)
+    return url
+
+
+def _drop_pg(url: str) -> None:
+    import psycopg
+
+    schema = url.rsplit("%3D", 1)[-1]
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    from regflow.store.db import engine_for
+
+    engine_for(url).dispose()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# --- engine rate -------------------------------------------------------------------------------
+
+
+def engine_rate(url: str, n: int) -> dict[str, float]:
+    """Applications and task completions per second through the service layer."""
+    from regflow.services import applications
+    from regflow.services.processes import deploy
+
+    ctx = _context(url)
+    deploy(ctx, [MODEL])
+
+    def one() -> int:
+        app = applications.start(ctx, KEY)
+        done, open_steps = 0, app.open_steps
+        while open_steps:
+            open_steps = applications.complete(ctx, open_steps[0], "bench").open_steps
+            done += 1
+        return done
+
+    one()  # warm caches (parsed spec, calendars)
+    started = time.perf_counter()
+    tasks = sum(one() for _ in range(n))
+    elapsed = time.perf_counter() - started
+    return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+
+
+def ceiling(n: int) -> dict[str, float]:
+    """The same process on SpiffWorkflow in memory (regflow's engine wrapper, no store)."""
+    from regflow.workflows import engine
+    from regflow.workflows.loader import load_process
+
+    process = load_process(MODEL.read_bytes(), MODEL.name)
+
+    def one() -> int:
+        instance = engine.start(process, {"route": "provider"})
+        instance.advance(lambda step, data: {})
+        done = 0
+        while ready := instance.ready_tasks():
+            instance.complete(ready[0].task_id, {})
+            instance.advance(lambda step, data: {})
+            done += 1
+        return done
+
+    one()
+    started = time.perf_counter()
+    tasks = sum(one() for _ in range(n))
+    elapsed = time.perf_counter() - started
+    return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+
+
+def storage_floor(url: str, n: int) -> dict[str, float]:
+    """A bare SQLAlchemy insert-and-commit loop on the same engine: one commit per row."""
+    from sqlalchemy import insert
+
+    from regflow.store.db import unit_of_work
+    from regflow.store.models import Event
+
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for i in range(n):
+        with unit_of_work(url) as session:
+            session.execute(insert(Event).values(at=now, kind="bench", payload={"i": i}))
+    elapsed = time.perf_counter() - started
+    return {"commits_per_s": n / elapsed, "seconds": elapsed}
+
+
+# --- big databases -----------------------------------------------------------------------------
+
+
+def seed(url: str, applications: int, *, batch: int = 20_000) -> float:
+    """Bulk-insert consistent data through the store's own models: every application is a real
+    filing of the wheelchair regulation, cloned; each has its open step (roles round-robin) and
+    its completed steps with working times, so task lists and reports see realistic rows."""
+    from sqlalchemy import func, insert, select
+
+    from regflow.services import applications as apps
+    from regflow.services.processes import deploy
+    from regflow.store.db import unit_of_work
+    from regflow.store.models import Application, StepRecord
+
+    ctx = _context(url)
+    deploy(ctx, [MODEL])
+    template = apps.start(ctx, KEY)
+    with unit_of_work(url) as session:
+        proto = session.get(Application, template.application_id)
+        assert proto is not None
+        app_row = {
+            c.key: getattr(proto, c.key) for c in Application.__table__.columns if c.key != "id"
+        }
+        first_id = session.scalar(select(func.max(Application.id))) or 0
+    roles = [
+        ("Task_register", "clerk", "30 minutes"),
+        ("Task_assign", "head", "1 working day"),
+        ("Task_prepare", "officer", "8 working days"),
+    ]
+    started = time.perf_counter()
+    made = 0
+    while made < applications:
+        count = min(batch, applications - made)
+        with unit_of_work(url) as session:
+            session.execute(insert(Application), [dict(app_row) for _ in range(count)])
+            steps = []
+            for i in range(count):
+                app_id = first_id + made + i + 1
+                ready = START + timedelta(minutes=(made + i) % 50_000)
+                step_id, role, norm = roles[(made + i) % 3]
+                for done_id, done_role, done_norm, minutes in (
+                    ("Task_register", "clerk", "30 minutes", 20 + (made + i) % 30),
+                ):
+                    if step_id != "Task_register":
+                        steps.append(
+                            _step(
+                                proto,
+                                app_id,
+                                done_id,
+                                done_role,
+                                done_norm,
+                                ready,
+                                minutes,
+                                completed=True,
+                            )
+                        )
+                steps.append(
+                    _step(proto, app_id, step_id, role, norm, ready, None, completed=False)
+                )
+            session.execute(insert(StepRecord), steps)
+        made += count
+    return time.perf_counter() - started
+
+
+def _step(proto, app_id, step_id, role, norm, ready, minutes, *, completed):  # type: ignore[no-untyped-def]
+    return {
+        "application_id": app_id,
+        "definition_id": proto.definition_id,
+        "process_key": KEY,
+        "task_uuid": f"00000000-0000-0000-0000-{app_id:012d}",
+        "step_id": step_id,
+        "name": step_id,
+        "kind": "user",
+        "role": role,
+        "status": "completed" if completed else "ready",
+        "ready_at": ready,
+        "claimed_at": ready if completed else None,
+        "completed_at": ready + timedelta(minutes=minutes) if completed else None,
+        "completed_by": "seed" if completed else None,
+        "norm": norm,
+        "due_at": ready + timedelta(minutes=30 if norm == "30 minutes" else 480),
+        "working_minutes": minutes,
+        "lock_version": 1,
+    }
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": statistics.median(samples),
+        "p99_ms": samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))],
+    }
+
+
+def task_list_latency(url: str, repeat: int = 50) -> dict[str, float]:
+    from regflow.services.queries import task_list
+
+    ctx = _context(url)
+    return _timed(lambda: task_list(ctx, role="head"), repeat)
+
+
+def steps_report_time(url: str, repeat: int = 3) -> dict[str, float] | None:
+    try:
+        from regflow.services import report
+    except ImportError:
+        return None
+    fn = getattr(report, "steps_view", None) or getattr(report, "steps_report", None)
+    if fn is None:
+        return None
+    ctx = _context(url)
+    try:
+        return _timed(lambda: fn(ctx, process=KEY), repeat)
+    except TypeError:
+        return _timed(lambda: fn(ctx), repeat)
+
+
+def cli_peak_rss(url: str, *args: str) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "regflow.cli", *args],
+        env={**os.environ, "REGFLOW_DATABASE_URL": url, "REGFLOW_NOW": START.isoformat()},
+        check=True,
+        capture_output=True,
+    )
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"peak_rss_mb": max(peak, before) / 1024, "wall_ms": wall * 1000}
+
+
+def startup() -> dict[str, float]:
+    def run(cmd: list[str]) -> float:
+        samples = []
+        for _ in range(5):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            samples.append((time.perf_counter() - t) * 1000)
+        return statistics.median(samples)
+
+    bare = run([sys.executable, "-c", "pass"])
+    regflow = run([sys.executable, "-m", "regflow.cli", "--help"])
+    return {
+        "python_ms": bare,
+        "regflow_help_ms": regflow,
+        "regflow_minus_python_ms": regflow - bare,
+    }
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--apps", type=int, default=None, help="applications for the rate")
+    parser.add_argument("--sizes", default=None, help="open applications, e.g. 1000,10000")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args(argv)
+    n = args.apps or (20 if args.quick else 400)
+    sizes = [
+        int(s)
+        for s in (args.sizes or ("200,2000" if args.quick else "1000,10000,100000,1000000")).split(
+            ","
+        )
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="regflow-bench-"))
+    result: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    sqlite = _fresh_sqlite(folder, "rate")
+    rate = engine_rate(sqlite, n)
+    top = ceiling(n)
+    floor = storage_floor(_fresh_sqlite(folder, "floor"), n * 6)
+    result["engine"] = {
+        "sqlite": rate,
+        "ceiling_in_memory": top,
+        "floor_sqlite_commits": floor,
+        "sqlite_vs_ceiling": rate["tasks_per_s"] / top["tasks_per_s"],
+        "sqlite_tasks_vs_floor_commits": rate["tasks_per_s"] / floor["commits_per_s"],
+    }
+    pg = None if args.no_pg else _fresh_pg()
+    if pg:
+        try:
+            pg_rate = engine_rate(pg, n)
+            result["engine"]["postgresql"] = pg_rate
+            result["engine"]["pg_vs_sqlite"] = pg_rate["tasks_per_s"] / rate["tasks_per_s"]
+        finally:
+            _drop_pg(pg)
+    growth = []
+    big = _fresh_sqlite(folder, "big")
+    seeded = 0
+    for size in sizes:
+        seconds = seed(big, size - seeded)
+        seeded = size
+        row: dict[str, Any] = {"open_applications": size, "seed_s": seconds}
+        row["tasks_role_head"] = task_list_latency(big)
+        report = steps_report_time(big)
+        if report:
+            row["steps_report"] = report
+        growth.append(row)
+    base = growth[0]["tasks_role_head"]["p50_ms"]
+    for row in growth:
+        row["tasks_p50_vs_smallest"] = row["tasks_role_head"]["p50_ms"] / base
+    result["growth"] = growth
+    result["memory"] = {
+        "cli_tasks_role_head": cli_peak_rss(big, "tasks", "--role", "head", "--json")
+    }
+    result["startup"] = startup()
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    _print(result, out)
+    return result
+
+
+def _print(result: dict[str, Any], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    e = result["engine"]
+    t = Table(title="engine rate (five-step regulation, full persistence)")
+    for col in ("run", "apps/s", "task completions/s", "ratio"):
+        t.add_column(col)
+    t.add_row(
+        "SQLite WAL FULL",
+        f"{e['sqlite']['apps_per_s']:.0f}",
+        f"{e['sqlite']['tasks_per_s']:.0f}",
+        f"{e['sqlite_vs_ceiling']:.0%} of ceiling",
+    )
+    if "postgresql" in e:
+        t.add_row(
+            "PostgreSQL",
+            f"{e['postgresql']['apps_per_s']:.0f}",
+            f"{e['postgresql']['tasks_per_s']:.0f}",
+            f"{e['pg_vs_sqlite']:.0%} of SQLite",
+        )
+    t.add_row(
+        "ceiling: Spiff in memory",
+        f"{e['ceiling_in_memory']['apps_per_s']:.0f}",
+        f"{e['ceiling_in_memory']['tasks_per_s']:.0f}",
+        "",
+    )
+    t.add_row(
+        "floor: bare commits/s",
+        "",
+        f"{e['floor_sqlite_commits']['commits_per_s']:.0f}",
+        f"tasks/s = {e['sqlite_tasks_vs_floor_commits']:.0%} of commits/s",
+    )
+    g = Table(title="growth")
+    for col in (
+        "open apps",
+        "seed s",
+        "tasks p50 ms",
+        "p99 ms",
+        "p50 vs smallest",
+        "report p50 ms",
+    ):
+        g.add_column(col)
+    for row in result["growth"]:
+        g.add_row(
+            str(row["open_applications"]),
+            f"{row['seed_s']:.1f}",
+            f"{row['tasks_role_head']['p50_ms']:.2f}",
+            f"{row['tasks_role_head']['p99_ms']:.2f}",
+            f"{row['tasks_p50_vs_smallest']:.2f}×",
+            f"{row['steps_report']['p50_ms']:.0f}" if "steps_report" in row else "—",
+        )
+    console = Console(width=120)
+    console.print(t)
+    console.print(g)
+    s = result["startup"]
+    m = result["memory"]["cli_tasks_role_head"]
+    console.print(
+        f"start-up: regflow --help {s['regflow_help_ms']:.0f} ms (python alone "
+        f"{s['python_ms']:.0f} ms); CLI tasks --role head peak RSS {m['peak_rss_mb']:.0f} MB"
+    )
+    console.print(f"JSON: {out}")
+
+
+if __name__ == "__main__":
+    main()

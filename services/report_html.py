@@ -1,0 +1,266 @@
+"""The report as one self-contained HTML file: tables and inline SVG charts, nothing fetched.
+
+An auditor mails this file or opens it offline; it therefore carries its own CSS, draws its
+charts as inline SVG (HTML parses ``<svg>`` without a namespace declaration), and contains no
+script and no URL at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from regflow.services.context import Context
+from regflow.services.formatting import instant, working
+from regflow.services.report import (
+    PersonStats,
+    StepStats,
+    people_view,
+    regulations,
+    steps_view,
+)
+from regflow.services.report_apps import (
+    ApplicationStats,
+    application_timeline,
+    applications_view,
+)
+from regflow.services.report_filter import ReportFilter
+from regflow.services.report_svg import gantt, heatmap, step_chart
+from regflow.store.models import Application, StepRecord, StepStatus
+from sqlalchemy import select
+
+GANTT_LIMIT = 20
+APPLICATION_ROWS = 1000
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
+h3{font-size:14px;margin:18px 0 4px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f2f4f7}td.n{text-align:right;white-space:nowrap}
+.late{color:#c0392b;font-weight:600}.muted{color:#777}
+.charts{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #e3e3e3;padding:6px 8px;border-radius:4px}
+.card p{margin:0 0 4px;font-size:12px}
+"""
+
+
+@dataclass(frozen=True)
+class HtmlReport:
+    path: Path
+    steps: int
+    applications: int
+    charts: int
+
+
+def _table(headers: Sequence[str], rows: list[list[tuple[str, str]]]) -> str:
+    """Rows of (text, css class) cells; the text is escaped here."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{c}">{escape(t)}</td>' for t, c in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _steps_section(steps: list[StepStats]) -> str:
+    rows = [
+        [
+            (s.process_key, ""),
+            (s.route or "—", ""),
+            (s.name, ""),
+            (s.role or "—", ""),
+            (str(s.count), "n"),
+            (working(round(s.median_minutes)), "n"),
+            (working(s.p90_minutes), "n"),
+            (working(s.max_minutes), "n"),
+            (s.norm or "—", ""),
+            (f"{s.over_norm_share:.0%}", "n late" if s.over_norm else "n"),
+            (working(s.overdue_minutes), "n"),
+        ]
+        for s in steps
+    ]
+    headers = (
+        "process",
+        "route",
+        "step",
+        "role",
+        "n",
+        "median",
+        "p90",
+        "max",
+        "norm",
+        "over norm",
+        "overdue time",
+    )
+    cards = "".join(
+        f'<div class="card"><p><b>{escape(s.name[:70])}</b><br><span class="muted">'
+        f"{escape(s.process_key)} · {escape(s.route or '—')} · n={s.count} · norm "
+        f"{escape(s.norm or '—')}</span></p>{step_chart(s)}</div>"
+        for s in steps
+    )
+    return (
+        "<h2>Steps: working time against the norm</h2>"
+        + _table(headers, rows)
+        + f'<h3>Working time per step</h3><div class="charts">{cards}</div>'
+    )
+
+
+def _applications_section(apps: list[ApplicationStats], ctx: Context) -> str:
+    tz = ctx.clock.tz
+    met = {True: ("met", "n"), False: ("missed", "n late"), None: ("—", "n")}
+    rows = [
+        [
+            (str(a.application_id), "n"),
+            (a.process_key, ""),
+            (a.route or "—", ""),
+            (a.status + (f" ({a.outcome})" if a.outcome else ""), ""),
+            (instant(a.filed_at, tz), ""),
+            (instant(a.finished_at, tz), ""),
+            (working(a.working_minutes), "n"),
+            (f"{instant(a.deadline_at, tz)} ({a.deadline_norm or 'none'})", ""),
+            met[a.deadline_met],
+            (f"{a.worst_step} (+{working(a.worst_overdue_minutes)})" if a.worst_step else "—", ""),
+        ]
+        for a in apps
+    ]
+    headers = (
+        "app",
+        "process",
+        "route",
+        "status",
+        "filed",
+        "finished",
+        "working time",
+        "service deadline",
+        "met",
+        "overran most",
+    )
+    return "<h2>Applications</h2>" + _table(headers, rows)
+
+
+def _people_section(people: list[PersonStats]) -> str:
+    rows = [
+        [
+            (p.key, ""),
+            (str(p.tasks_done), "n"),
+            (working(round(p.median_minutes)), "n"),
+            (f"{p.over_norm_share:.0%}", "n late" if p.over_norm else "n"),
+            (str(p.open_now), "n"),
+        ]
+        for p in people
+    ]
+    headers = ("role", "tasks done", "median", "over norm", "open now")
+    return "<h2>Roles</h2>" + _table(headers, rows)
+
+
+def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
+    """Completions over norm per step and ISO week (of completion, in the provider's zone)."""
+    tz = ctx.clock.tz
+    query = (
+        select(
+            StepRecord.process_key,
+            StepRecord.step_id,
+            StepRecord.completed_at,
+            StepRecord.due_at,
+        )
+        .join(Application, Application.id == StepRecord.application_id)
+        .where(StepRecord.status == StepStatus.COMPLETED.value, StepRecord.kind == "user")
+        .where(*flt.step_conditions())
+    )
+    cells: dict[tuple[tuple[str, str], str], list[int]] = defaultdict(lambda: [0, 0])
+    with ctx.transaction() as session:
+        for key, step_id, completed_at, due_at in session.execute(query):
+            year, week, _ = completed_at.astimezone(tz).isocalendar()
+            cell = cells[((key, step_id), f"{year}-W{week:02d}")]
+            cell[0] += int(due_at is not None and completed_at > due_at)
+            cell[1] += 1
+        regs = regulations(session, {k for (k, _), _ in cells})
+    if not cells:
+        return "<h2>Overdue by week</h2><p class='muted'>No completed steps.</p>"
+
+    def order(step: tuple[str, str]) -> tuple[str, int]:
+        reg = regs.get(step[0])
+        steps = reg.step_order if reg else ()
+        return step[0], steps.index(step[1]) if step[1] in steps else len(steps)
+
+    def label(step: tuple[str, str]) -> str:
+        reg = regs.get(step[0])
+        name = reg.steps[step[1]].name if reg and step[1] in reg.steps else step[1]
+        return f"{step[0]} · {name}"
+
+    steps = sorted({s for s, _ in cells}, key=order)
+    weeks = sorted({w for _, w in cells})
+    labels = [label(s) for s in steps]
+    flat = {(label(s), w): (v[0], v[1]) for (s, w), v in cells.items()}
+    return (
+        "<h2>Overdue by week</h2><p class='muted'>Completed steps over norm / completed, per ISO "
+        "week of completion.</p>" + heatmap(labels, weeks, flat)
+    )
+
+
+def _gantt_section(ctx: Context, apps: list[ApplicationStats], limit: int) -> str:
+    parts = [
+        f"<h2>Timelines (first {min(limit, len(apps))} applications)</h2>",
+        "<p class='muted'>Calendar time; light: waiting, dark: in hand, red: over norm; "
+        "black tick: step due; dashed red: service deadline; grey: days off.</p>",
+    ]
+    now = ctx.now()
+    with ctx.transaction() as session:
+        regs = regulations(session, {a.process_key for a in apps[:limit]})
+    for a in apps[:limit]:
+        t = application_timeline(ctx, a.application_id)
+        reg = regs.get(a.process_key)
+        calendar = ctx.calendar(reg.schedule if reg else "akimat")
+        parts.append(
+            f"<h3>Application {a.application_id} · {escape(a.process_key)} · "
+            f"{escape(a.route or '—')} · {escape(a.status)}</h3>" + gantt(t, calendar, now)
+        )
+    return "".join(parts)
+
+
+def write_html(
+    ctx: Context,
+    path: Path,
+    flt: ReportFilter | None = None,
+    *,
+    gantt_limit: int = GANTT_LIMIT,
+    title: str = "regflow: step timing report",
+) -> HtmlReport:
+    """Write the whole report (steps, applications, roles, charts) to one HTML file."""
+    flt = flt or ReportFilter()
+    steps = steps_view(ctx, flt)
+    apps = applications_view(ctx, flt, limit=APPLICATION_ROWS)
+    people = people_view(ctx, flt, by="role")
+    generated: datetime = ctx.now()
+    body = "".join(
+        [
+            f"<h1>{escape(title)}</h1>",
+            f"<p class='muted'>As of {instant(generated, ctx.clock.tz)} "
+            f"({escape(str(ctx.clock.tz))}). Durations are working time: 1 wd = one "
+            "working day of the schedule (8 h for an akimat); a step is over norm when "
+            "completed after its due time.</p>",
+            _steps_section(steps),
+            _heatmap_section(ctx, flt),
+            _applications_section(apps, ctx),
+            _people_section(people),
+            _gantt_section(ctx, apps, gantt_limit),
+        ]
+    )
+    document = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    return HtmlReport(
+        path=path,
+        steps=len(steps),
+        applications=len(apps),
+        charts=document.count("<svg"),
+    )

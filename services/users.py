@@ -1,0 +1,296 @@
+"""People, roles and organisations: who may claim, complete, file, deploy and delegate.
+
+Why a separate module: services/applications.py only calls :func:`authorize_step` and
+:func:`filing_org`; the rules live here.
+
+- **Open mode.** While the ``users`` table is empty, any ``--user`` may act (the demo, the
+  tutorials and a single-clerk installation work without set-up). The first ``regflow users
+  add`` switches every check on.
+- **Lanes are roles.** A step's lane (``StepRecord.role``) names the role that works it: the
+  user must hold it (a user may hold several). A head's delegation lets the named delegate work
+  that one task without the role.
+- **Organisations.** An application belongs to the provider's organisation (``applications.org``:
+  ``regflow start --org``, else the filer's own). Lanes of the rural akim (roles ``akim*``) run in
+  the akim's office named at filing (``--set akim_org=...``), lanes of the State Corporation
+  (roles ``sc*``) in its branch (``--set sc_org=...``); without that value they fall back to the
+  provider's organisation. Applications filed in open mode have no organisation: no org check.
+- **Auditors** (role ``auditor``) read everything and change nothing: refused on claim,
+  complete, start, deploy and delegate, whatever other roles they hold.
+- **User administration**: once a user with role ``admin`` exists, only an admin may add or
+  disable users; before that (bootstrap) anybody with access to the database may.
+
+Identity itself (that ``--user aigul`` really is Aigul) is not proven here: it belongs to the
+deployment (the OS account running regflow, the PostgreSQL login role; see README).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
+from regflow.services.context import Context
+from regflow.store.models import (
+    OPEN_STEP_STATUSES,
+    Application,
+    Delegation,
+    Event,
+    StepRecord,
+    StepStatus,
+    User,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+AUDITOR = "auditor"
+ADMIN = "admin"
+HEAD = "head"
+_NAME = re.compile(r"^[\w.@-]{1,200}$")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    roles: list[str]
+    org: str
+    active: bool
+    created_at: datetime
+
+
+def _info(u: User) -> UserInfo:
+    return UserInfo(u.name, list(u.roles), u.org, u.active, u.created_at)
+
+
+def open_mode(session: Session) -> bool:
+    """True while nobody is registered: every check below lets anyone through."""
+    return session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalars(select(User).where(User.name == name)).first()
+    if user is None:
+        raise PermissionDenied(f"unknown user '{name}' (see 'regflow users list')")
+    if not user.active:
+        raise PermissionDenied(f"user '{name}' is disabled")
+    return user
+
+
+def _not_auditor(user: User, action: str) -> None:
+    if AUDITOR in user.roles:
+        raise PermissionDenied(f"'{user.name}' is an auditor: auditors read, they do not {action}")
+
+
+def _clean(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not _NAME.match(value):
+        raise UsageError(
+            f"{what} must be 1–200 letters, digits or . _ @ - (no spaces), got {value[:40]!r}"
+        )
+    return value
+
+
+def lane_org(app: Application, role: str | None) -> str | None:
+    """The organisation that works ``role``'s lane of ``app`` (see the module docstring)."""
+    role = (role or "").lower()
+    data = app.data or {}
+    for family in ("akim", "sc"):
+        if role == family or role.startswith(family + "_") or (
+            family == "akim" and role.startswith("akim")
+        ):
+            override = data.get(f"{family}_org")
+            if isinstance(override, str) and override.strip():
+                return override.strip()
+    return app.org
+
+
+def _delegate_of(session: Session, step_record_id: int) -> str | None:
+    return session.scalars(
+        select(Delegation.delegate)
+        .where(Delegation.step_record_id == step_record_id)
+        .order_by(Delegation.id.desc())
+        .limit(1)
+    ).first()
+
+
+def authorize_step(session: Session, row: StepRecord, user: str, action: str) -> None:
+    """May ``user`` ``action`` (claim/complete) task ``row``? Raises PermissionDenied if not."""
+    if open_mode(session):
+        return
+    person = _user(session, user)
+    _not_auditor(person, action)
+    delegated = _delegate_of(session, row.id) == user
+    if row.role and row.role not in person.roles and not delegated:
+        raise PermissionDenied(
+            f"task {row.id} belongs to lane '{row.role}'; {user} holds "
+            f"{', '.join(person.roles) or 'no role'}"
+        )
+    app = session.get(Application, row.application_id)
+    org = lane_org(app, row.role) if app is not None else None
+    if org is not None and person.org != org:
+        raise PermissionDenied(
+            f"task {row.id} is worked in organisation '{org}'; {user} belongs to '{person.org}'"
+        )
+
+
+def filing_org(session: Session, actor: str | None, org: str | None) -> str | None:
+    """Check that ``actor`` may file an application; return the application's organisation."""
+    org = _clean(org, "--org") if org else None
+    if open_mode(session):
+        return org
+    if not actor:
+        raise PermissionDenied("say who files the application: --user NAME or REGFLOW_USER")
+    person = _user(session, actor)
+    _not_auditor(person, "file applications")
+    if org and org != person.org and ADMIN not in person.roles:
+        raise PermissionDenied(f"{actor} belongs to '{person.org}' and cannot file for '{org}'")
+    return org or person.org
+
+
+def authorize_change(session: Session, actor: str | None, action: str) -> None:
+    """A change that is not tied to one task (deploying a model): any active non-auditor."""
+    if open_mode(session):
+        return
+    if not actor:
+        raise PermissionDenied(f"say who you are to {action}: --user NAME or REGFLOW_USER")
+    _not_auditor(_user(session, actor), action)
+
+
+def _authorize_admin(session: Session, actor: str | None) -> None:
+    has_admin = any(ADMIN in (u.roles or []) for u in session.scalars(select(User)))
+    if not has_admin:
+        return
+    if not actor:
+        raise PermissionDenied("only an admin manages users: --user NAME or REGFLOW_USER")
+    person = _user(session, actor)
+    if ADMIN not in person.roles:
+        raise PermissionDenied(f"only an admin manages users; {actor} is not one")
+
+
+def add_user(
+    ctx: Context, name: str, roles: list[str], org: str, *, actor: str | None = None
+) -> UserInfo:
+    """Register a person; the first one switches regflow out of open mode."""
+    name = _clean(name, "a user name")
+    org = _clean(org, "--org")
+    if not roles:
+        raise UsageError("give at least one --role (clerk, head, officer, auditor, ...)")
+    clean_roles = sorted({_clean(r, "--role").lower() for r in roles})
+    now = ctx.now()
+    with ctx.transaction() as session:
+        _authorize_admin(session, actor)
+        if session.scalars(select(User).where(User.name == name)).first() is not None:
+            raise StateError(f"user '{name}' already exists")
+        user = User(name=name, roles=clean_roles, org=org, active=True, created_at=now)
+        session.add(user)
+        session.add(
+            Event(
+                at=now,
+                kind="user_added",
+                actor=actor,
+                payload={
+                    "user": name,
+                    "before": None,
+                    "after": {"roles": clean_roles, "org": org, "active": True},
+                },
+            )
+        )
+        session.flush()
+        return _info(user)
+
+
+def disable_user(ctx: Context, name: str, *, actor: str | None = None) -> UserInfo:
+    """A disabled user keeps their history but may no longer act."""
+    now = ctx.now()
+    with ctx.transaction() as session:
+        _authorize_admin(session, actor)
+        user = session.scalars(select(User).where(User.name == name)).first()
+        if user is None:
+            raise NotFound(f"no user '{name}' (see 'regflow users list')")
+        if user.active:
+            user.active = False
+            session.add(
+                Event(
+                    at=now,
+                    kind="user_disabled",
+                    actor=actor,
+                    payload={"user": name, "before": {"active": True}, "after": {"active": False}},
+                )
+            )
+        return _info(user)
+
+
+def list_users(ctx: Context) -> list[UserInfo]:
+    with ctx.transaction() as session:
+        return [_info(u) for u in session.scalars(select(User).order_by(User.name))]
+
+
+@dataclass(frozen=True)
+class Delegated:
+    step_record_id: int
+    delegate: str
+    delegated_by: str
+
+
+def delegate(ctx: Context, step_record_id: int, to: str, user: str) -> Delegated:
+    """A head hands an open task of their lane to a named officer, who then holds its claim."""
+    user = (user or "").strip()
+    to = (to or "").strip()
+    if not user:
+        raise UsageError("say who delegates: --user NAME or REGFLOW_USER")
+    if not to:
+        raise UsageError("say to whom: --to NAME")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        row = session.get(StepRecord, step_record_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no task {step_record_id} (see 'regflow tasks')")
+        if row.status not in OPEN_STEP_STATUSES:
+            raise StateError(f"task {row.id} is {row.status}; only open tasks can be delegated")
+        if row.status == StepStatus.CLAIMED.value and row.claimed_by not in (user, to):
+            raise StateError(f"task {row.id} is claimed by {row.claimed_by}")
+        if not open_mode(session):
+            head = _user(session, user)
+            _not_auditor(head, "delegate")
+            if HEAD not in head.roles:
+                raise PermissionDenied(f"only a head delegates tasks; {user} is not one")
+            app = session.get(Application, row.application_id)
+            org = lane_org(app, row.role) if app is not None else None
+            officer = _user(session, to)
+            _not_auditor(officer, "work tasks")
+            for who in (head, officer):
+                if org is not None and who.org != org:
+                    raise PermissionDenied(
+                        f"task {row.id} is worked in organisation '{org}'; "
+                        f"{who.name} belongs to '{who.org}'"
+                    )
+        from regflow.store.audit import change_of
+
+        session.add(Delegation(step_record_id=row.id, delegated_by=user, delegate=to, at=now))
+        row.status = StepStatus.CLAIMED.value
+        row.claimed_by = to
+        row.claimed_at = now
+        payload: dict[str, Any] = {"step": row.step_id, "to": to, **change_of(row)}
+        session.add(
+            Event(
+                at=now,
+                kind="step_delegated",
+                actor=user,
+                application_id=row.application_id,
+                step_record_id=row.id,
+                payload=payload,
+            )
+        )
+        return Delegated(row.id, to, user)
+
+
+def deploy_as(ctx: Context, paths: list[Any], user: str | None) -> list[Any]:
+    """Deploy after checking that ``user`` may change the library; the event names them."""
+    from regflow.services.processes import deploy
+    from regflow.store.audit import acting_as
+
+    with ctx.transaction() as session:
+        authorize_change(session, user, "deploy")
+    with acting_as((user or "").strip() or None):
+        return deploy(ctx, paths)

@@ -1,0 +1,226 @@
+"""The tamper-evident event log: every Event row is a link in one sha256 hash chain.
+
+Why here and not in each service: any code that adds an ``Event`` to a session (applications,
+deployments, filings, incidents, timers...) gets its row chained by the mapper hook that
+:func:`install` registers, so no writer can forget it. The hash of a row covers a canonical JSON
+of its content (sequence number, instant, kind, actor, application, step, payload) and the
+previous row's hash; changing, deleting or inserting a row breaks the chain at that row, which
+:func:`verify` names.
+
+Linear under concurrency: the newest link lives in the one-row table ``audit_head``; a writer
+reads it with ``SELECT ... FOR UPDATE`` inside its own transaction (PostgreSQL) — SQLite's
+``BEGIN IMMEDIATE`` already serialises writers — so two transactions never build on the same
+link. What the chain cannot show: someone able to rewrite *every* row after the change and the
+head as well; keep the head hash that ``regflow audit verify`` prints somewhere else (a daily
+e-mail, a signed report) to anchor it, and on PostgreSQL use the roles of store/pg_roles.sql.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, event, select
+from sqlalchemy.sql import column, table
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+
+_head = table("audit_head", column("id"), column("seq"), column("hash"))
+_actor: ContextVar[str | None] = ContextVar("regflow_audit_actor", default=None)
+
+
+def _plain(value: Any) -> Any:
+    """The value as it comes back from a JSON column (tuples → lists, keys → strings)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def canonical(content: dict[str, Any]) -> bytes:
+    """One byte string per content: sorted keys, no spaces, UTF-8 (Kazakh stays readable)."""
+    return json.dumps(
+        _plain(content), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def _instant(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    if at.tzinfo is None:  # SQLite hands UTC back naive when read outside the mapper
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def content_of(row: Any) -> dict[str, Any]:
+    """What the hash of an Event row covers (everything but its id and the hashes)."""
+    return {
+        "seq": row.seq,
+        "at": _instant(row.at),
+        "kind": row.kind,
+        "actor": row.actor,
+        "application_id": row.application_id,
+        "step_record_id": row.step_record_id,
+        "payload": row.payload,
+    }
+
+
+def link_hash(content: dict[str, Any], prev_hash: str) -> str:
+    """sha256 over the previous link and the row's canonical content."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(content)).hexdigest()
+
+
+def _lock_head(connection: Connection) -> tuple[int, str]:
+    query = select(_head.c.seq, _head.c.hash).where(_head.c.id == HEAD_ID)
+    if connection.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        connection.execute(_head.insert().values(id=HEAD_ID, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return int(row.seq), str(row.hash)
+
+
+def _chain(_mapper: Any, connection: Connection, target: Any) -> None:
+    if target.actor is None:
+        target.actor = _actor.get()
+    seq, prev = _lock_head(connection)
+    target.seq = seq + 1
+    target.prev_hash = prev
+    target.hash = link_hash(content_of(target), prev)
+    connection.execute(
+        _head.update().where(_head.c.id == HEAD_ID).values(seq=target.seq, hash=target.hash)
+    )
+
+
+def install(event_class: type) -> None:
+    """Chain every row of ``event_class`` as it is inserted (called once by store/models.py)."""
+    if not event.contains(event_class, "before_insert", _chain):
+        event.listen(event_class, "before_insert", _chain)
+
+
+@contextmanager
+def acting_as(user: str | None) -> Iterator[None]:
+    """Events written inside the block without an actor are signed with ``user``."""
+    token = _actor.set(user)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of walking the chain: ``problem`` is None when every link holds."""
+
+    events: int
+    head_seq: int
+    head_hash: str
+    problem: str | None = None
+    event_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(connection: Connection) -> Verdict:
+    """Walk the chain in sequence order and name the first row that breaks it."""
+    from regflow.store.models import Event
+
+    head = connection.execute(
+        select(_head.c.seq, _head.c.hash).where(_head.c.id == HEAD_ID)
+    ).first()
+    head_seq, head_hash = (int(head.seq), str(head.hash)) if head else (0, GENESIS)
+    stray = connection.execute(
+        select(Event.id).where(Event.seq.is_(None)).order_by(Event.id).limit(1)
+    ).scalar()
+    if stray is not None:
+        return Verdict(
+            0, head_seq, head_hash, f"event {stray} was inserted outside the chain (no seq)", stray
+        )
+    events = Event.__table__
+    rows = connection.execution_options(yield_per=2000).execute(
+        select(events).order_by(events.c.seq)
+    )
+    try:
+        return _walk(rows, head_seq, head_hash)
+    finally:
+        rows.close()  # a verdict may come before the last row: release the server cursor
+
+
+def _walk(rows: Any, head_seq: int, head_hash: str) -> Verdict:
+    expected, prev, prev_id, count = 1, GENESIS, None, 0
+    for row in rows:
+        count += 1
+        if row.seq != expected:
+            gone = f"{expected}" if row.seq == expected + 1 else f"{expected}–{row.seq - 1}"
+            where = f"after event {prev_id}" if prev_id else "at the start"
+            return Verdict(
+                count,
+                head_seq,
+                head_hash,
+                f"event(s) at chain position {gone} were deleted ({where}, before event {row.id})",
+                row.id,
+            )
+        if row.prev_hash != prev:
+            return Verdict(
+                count,
+                head_seq,
+                head_hash,
+                f"event {row.id} does not follow event {prev_id}: its prev_hash is not that "
+                f"row's hash (event {prev_id} was rewritten, or event {row.id} was inserted "
+                "out of order)",
+                row.id,
+            )
+        if row.hash != link_hash(content_of(row), prev):
+            return Verdict(
+                count,
+                head_seq,
+                head_hash,
+                f"event {row.id} ({row.kind}, chain position {row.seq}) was changed after it "
+                "was written: its content no longer matches its hash",
+                row.id,
+            )
+        expected, prev, prev_id = expected + 1, row.hash, row.id
+    if (expected - 1, prev) != (head_seq, head_hash):
+        return Verdict(
+            count,
+            head_seq,
+            head_hash,
+            f"the chain ends at position {expected - 1} but its head says {head_seq}: the newest "
+            "events were deleted, or rows were appended outside regflow",
+            prev_id,
+        )
+    return Verdict(count, head_seq, head_hash)
+
+
+def _remember(fields: tuple[str, ...]) -> Any:
+    def on_load(target: Any, _context: Any) -> None:
+        target._audit_before = {f: getattr(target, f) for f in fields}
+
+    return on_load
+
+
+def track(model: type, fields: tuple[str, ...]) -> None:
+    """Remember ``fields`` of every ``model`` row as loaded, for the before/after of events."""
+    listener = _remember(fields)
+    event.listen(model, "load", listener)
+    model._audit_fields = fields  # type: ignore[attr-defined]
+
+
+def change_of(obj: Any) -> dict[str, Any]:
+    """``{"before": ..., "after": ...}`` of a tracked row; ``before`` is None for a new row.
+
+    The row's remembered state moves on, so a second event in the same transaction starts from
+    the first one's ``after``.
+    """
+    fields = getattr(type(obj), "_audit_fields", ())
+    after = {f: getattr(obj, f) for f in fields}
+    before = getattr(obj, "_audit_before", None)
+    obj._audit_before = after
+    return {"before": before, "after": after}

@@ -1,0 +1,169 @@
+"""The event log is a hash chain: verify names the first row changed, deleted or inserted."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from regflow.services import applications
+from regflow.services.audit_log import verify_chain
+from regflow.services.processes import deploy
+from regflow.services.queries import task_list
+from regflow.store.db import engine_for
+from tests.conftest import Cli, at, context
+from tests.support import three_step_model
+
+
+def _run(ctx, model: Path) -> None:  # type: ignore[no-untyped-def]
+    deploy(ctx, [model])
+    app = applications.start(ctx, "three_steps", actor="aigul")
+    applications.complete(ctx, app.open_steps[0], "aigul")
+    (decide,) = task_list(ctx)
+    applications.claim(ctx, decide.id, "bolat")
+    applications.complete(ctx, decide.id, "bolat", {"refuse": True})
+
+
+def _unlock(url: str):  # type: ignore[no-untyped-def]
+    """What an attacker with the database owner's rights would do first."""
+    conn = engine_for(url).connect()
+    if url.startswith("sqlite"):
+        conn.exec_driver_sql("DROP TRIGGER events_no_update")
+        conn.exec_driver_sql("DROP TRIGGER events_no_delete")
+    else:
+        conn.exec_driver_sql("ALTER TABLE events DISABLE TRIGGER USER")
+    return conn
+
+
+@pytest.fixture
+def logged(db_url: str, tmp_path: Path) -> str:
+    _run(context(db_url, at("2026-07-01 10:00")), three_step_model(tmp_path / "m.bpmn"))
+    return db_url
+
+
+def test_every_state_change_is_chained_with_before_and_after(logged: str) -> None:
+    ctx = context(logged, at("2026-07-01 12:00"))
+    verdict = verify_chain(ctx)
+    assert verdict.ok and verdict.events == verdict.head_seq >= 5
+    with engine_for(logged).connect() as conn:
+        rows = conn.execute(
+            text("SELECT kind, actor, payload FROM events WHERE kind = 'step_claimed'")
+        ).all()
+    (claimed,) = rows
+    import json
+
+    payload = claimed.payload if isinstance(claimed.payload, dict) else json.loads(claimed.payload)
+    assert claimed.actor == "bolat"
+    assert payload["before"]["status"] == "ready" and payload["after"]["status"] == "claimed"
+
+
+def test_log_rows_cannot_be_updated_or_deleted(logged: str) -> None:
+    with engine_for(logged).connect() as conn:
+        for sql in ("UPDATE events SET actor = 'x'", "DELETE FROM events"):
+            with pytest.raises(Exception, match="append-only"):
+                conn.exec_driver_sql(sql)
+            conn.rollback()
+
+
+def test_verify_names_a_changed_row(logged: str) -> None:
+    with _unlock(logged) as conn:
+        conn.exec_driver_sql("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+        changed = conn.exec_driver_sql("SELECT id FROM events WHERE seq = 3").scalar()
+        conn.commit()
+    verdict = verify_chain(context(logged, at("2026-07-01 12:00")))
+    assert verdict.event_id == changed and "was changed after it was written" in verdict.problem
+
+
+def test_verify_names_a_deleted_row(logged: str) -> None:
+    with _unlock(logged) as conn:
+        conn.exec_driver_sql("DELETE FROM events WHERE seq = 2")
+        conn.commit()
+    verdict = verify_chain(context(logged, at("2026-07-01 12:00")))
+    assert "chain position 2 were deleted" in verdict.problem
+
+
+def test_verify_names_a_row_inserted_out_of_order(logged: str) -> None:
+    with _unlock(logged) as conn:
+        first = conn.exec_driver_sql("SELECT hash FROM events WHERE seq = 1").scalar()
+        conn.exec_driver_sql("UPDATE events SET seq = seq + 1000 WHERE seq >= 2")
+        conn.exec_driver_sql(
+            "INSERT INTO events (at, kind, actor, payload, seq, prev_hash, hash) VALUES "
+            f"('2026-07-01 05:00:00', 'step_completed', 'mallory', '{{}}', 2, '{first}', "
+            f"'{'f' * 64}')"
+        )
+        conn.commit()
+    verdict = verify_chain(context(logged, at("2026-07-01 12:00")))
+    assert not verdict.ok and verdict.event_id is not None
+
+
+def test_verify_notices_the_newest_rows_deleted(logged: str) -> None:
+    with _unlock(logged) as conn:
+        conn.exec_driver_sql("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)")
+        conn.commit()
+    verdict = verify_chain(context(logged, at("2026-07-01 12:00")))
+    assert "newest events were deleted" in verdict.problem
+
+
+def test_audit_verify_from_the_command_line(logged: str) -> None:
+    cli = Cli(logged)
+    assert cli("audit", "verify").output.startswith("audit chain intact")
+    with _unlock(logged) as conn:
+        conn.exec_driver_sql("UPDATE events SET kind = 'deployed' WHERE seq = 4")
+        conn.commit()
+    r = cli("audit", "verify", expect=1)
+    assert r.stderr.startswith("error: audit chain broken: event ") and r.stderr.count("\n") == 1
+
+
+def test_chain_stays_linear_under_concurrent_writers(db_url: str, tmp_path: Path) -> None:
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    errors: list[BaseException] = []
+
+    def file_some() -> None:
+        try:
+            for _ in range(5):
+                applications.start(ctx, "three_steps", actor="clerk")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=file_some) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    verdict = verify_chain(ctx)
+    assert verdict.ok, verdict.problem
+    assert verdict.events == 1 + 15  # one deployment, fifteen filings
+
+
+def test_pg_roles_app_appends_only_and_auditor_reads(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    _run(context(pg_url, at("2026-07-01 10:00")), three_step_model(tmp_path / "m.bpmn"))
+    r = Cli(pg_url)("init", "--pg-roles")
+    assert "regflow_app, regflow_auditor" in r.output
+    schema = pg_url.split("search_path%3D")[1]
+    admin = pg_url.split("?")[0].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        conn.execute("SET ROLE regflow_app")
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+        conn.execute("UPDATE steps SET name = name")  # full DML elsewhere
+        for sql in ("UPDATE events SET actor = 'x'", "DELETE FROM events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+            conn.rollback()
+            conn.execute(f'SET search_path TO "{schema}"')
+            conn.execute("SET ROLE regflow_app")
+        conn.execute("RESET ROLE")
+        conn.execute("SET ROLE regflow_auditor")
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE steps SET name = name")
+        conn.rollback()
+        conn.execute(f'SET search_path TO "{schema}"')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute("DELETE FROM events")  # even the owner: the trigger refuses

@@ -1,0 +1,51 @@
+"""Small timer models written with the builder, for the timer and worker tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from regflow.workflows.builder import ProcessBuilder
+
+
+def escalation_model(path: Path, *, interrupting: bool = False) -> Path:
+    """clerk examines (1 working day) with a 3-working-day boundary timer on it: a
+    non-interrupting one escalates to the head and leaves the task open; an interrupting one
+    cancels the task and ends the application as "expired"."""
+    b = ProcessBuilder(
+        key="timed_review",
+        name="Мерзімді қарау",
+        properties={"routes": "provider", "deadline": "10 working days", "schedule": "akimat"},
+    )
+    clerk = b.lane("clerk", "Кеңсе қызметкері")
+    head = b.lane("head", "Басшы")
+    start = b.start(clerk, "Өтініш")
+    review = b.user_task(clerk, "Қарау", norm="1 working day", id="Task_review")
+    timer = b.boundary_timer(review, "3 жұмыс күні", "3 working days", interrupting=interrupting,
+                             id="Timer_escalate", properties={"escalate": "head"})
+    issued = b.end(clerk, "Берілді", outcome="issued")
+    b.chain(start, review, issued)
+    if interrupting:
+        b.flow(timer, b.end(head, "Мерзімі өтті", outcome="expired", id="End_expired"))
+    else:
+        check = b.user_task(head, "Бақылау", norm="2 hours", id="Task_head_check")
+        b.flow(timer, check)
+        b.flow(check, b.end(head, "Тексерілді", outcome="checked", id="End_checked"))
+    b.write(path)
+    return path
+
+
+def wait_model(path: Path, timer: str = "1 working day") -> Path:
+    """clerk registers, then the flow waits ``timer`` (intermediate catch event), then ends."""
+    b = ProcessBuilder(
+        key="timed_wait",
+        name="Күту",
+        properties={"routes": "provider", "deadline": "5 working days", "schedule": "akimat"},
+    )
+    clerk = b.lane("clerk", "Кеңсе қызметкері")
+    start = b.start(clerk, "Өтініш")
+    register = b.user_task(clerk, "Тіркеу", norm="30 minutes", id="Task_register")
+    wait = b.timer_event(clerk, "Күту", timer, id="Timer_wait")
+    end = b.end(clerk, "Берілді", outcome="issued")
+    b.chain(start, register, wait, end)
+    b.write(path)
+    return path
