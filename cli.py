@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from regflow.errors import RegflowError
 
 
@@ -37,6 +38,9 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(70)
+
+
+_ID = click.IntRange(1, 2**63 - 1)  # a row id: anything else is bad usage, not a crash
 
 
 def _context(obj: dict[str, Any]) -> Any:
@@ -141,8 +145,9 @@ def deploy(obj: dict[str, Any], files: tuple[Path, ...], user: str | None) -> No
 @click.pass_obj
 def processes(obj: dict[str, Any], on: str | None, as_json: bool) -> None:
     """List deployed processes with their routes and total normative time per route."""
-    from regflow.services.processes import list_processes
     from rich.table import Table
+
+    from regflow.services.processes import list_processes
 
     if on is not None:
         _processes_in_force(obj, on, as_json)
@@ -161,9 +166,10 @@ def processes(obj: dict[str, Any], on: str | None, as_json: bool) -> None:
 
 
 def _processes_in_force(obj: dict[str, Any], on: str, as_json: bool) -> None:
+    from rich.table import Table
+
     from regflow.errors import UsageError
     from regflow.services.validity import list_in_force
-    from rich.table import Table
 
     try:
         day = date.fromisoformat(on.strip()[:10])
@@ -212,8 +218,9 @@ def history(obj: dict[str, Any], process: str, compare: bool, as_json: bool) -> 
 
 
 def _print_comparison(rows: list[Any], as_json: bool) -> None:
-    from regflow.services.formatting import working
     from rich.table import Table
+
+    from regflow.services.formatting import working
 
     if as_json:
         _print_json([{**asdict(r), "deadline_met_share": r.deadline_met_share} for r in rows])
@@ -315,9 +322,10 @@ def tasks(
     as_json: bool,
 ) -> None:
     """The task list: open steps, by due time."""
+    from rich.table import Table
+
     from regflow.services.formatting import instant
     from regflow.services.queries import task_list
-    from rich.table import Table
 
     ctx = _context(obj)
     rows = task_list(ctx, role=role, user=user, overdue=overdue, process=process)
@@ -345,7 +353,7 @@ def tasks(
 
 
 @cli.command()
-@click.argument("task", type=int)
+@click.argument("task", type=_ID)
 @click.option("--user", envvar="REGFLOW_USER", required=True)
 @click.pass_obj
 def claim(obj: dict[str, Any], task: int, user: str) -> None:
@@ -357,7 +365,7 @@ def claim(obj: dict[str, Any], task: int, user: str) -> None:
 
 
 @cli.command()
-@click.argument("task", type=int)
+@click.argument("task", type=_ID)
 @click.option("--user", envvar="REGFLOW_USER", required=True)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Decision data.")
 @click.option("--json", "as_json", is_flag=True)
@@ -383,14 +391,15 @@ def complete(
 
 
 @cli.command()
-@click.argument("application", type=int)
+@click.argument("application", type=_ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
     """An application's timeline: each step, actor, times, working time, norm, overdue."""
+    from rich.table import Table
+
     from regflow.services.formatting import instant, working
     from regflow.services.queries import timeline
-    from rich.table import Table
 
     ctx = _context(obj)
     t = timeline(ctx, application)
@@ -447,9 +456,10 @@ def incidents(
     obj: dict[str, Any], status: str | None, application: int | None, as_json: bool
 ) -> None:
     """System steps whose handler failed: open ones first, then the resolved."""
+    from rich.table import Table
+
     from regflow.services.formatting import instant
     from regflow.services.incidents import list_incidents
-    from rich.table import Table
 
     ctx = _context(obj)
     rows = list_incidents(ctx, status=status, application=application)
@@ -476,7 +486,7 @@ def incidents(
 
 
 @cli.command()
-@click.argument("incident", type=int)
+@click.argument("incident", type=_ID)
 @click.option("--user", envvar="REGFLOW_USER")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -577,7 +587,7 @@ def calendar_due(obj: dict[str, Any], start: str, norm: str, schedule: str) -> N
     show_default=True,
     help="Where the demo database and report go.",
 )
-@click.option("--applications", "count", default=36, show_default=True)
+@click.option("--applications", "count", default=60, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
 def demo(folder: Path, count: int, seed: int) -> None:
     """Run the regulation library on simulated time and print the task list and timing summary."""
@@ -788,6 +798,7 @@ def report(
     if application is not None:
         from regflow.services.report_apps import application_timeline
 
+        result: Any
         view, result = "timeline", application_timeline(ctx, application)
     elif view == "applications":
         from regflow.services.report_apps import applications_view
@@ -882,7 +893,7 @@ def worker(obj: dict[str, Any], once: bool, interval: float, worker_id: str | No
 
 
 @cli.command()
-@click.argument("application", type=int)
+@click.argument("application", type=_ID)
 @click.option("--reason", required=True, help="Why the clock stops (logged).")
 @click.option("--user", envvar="REGFLOW_USER")
 @click.pass_obj
@@ -895,7 +906,7 @@ def suspend(obj: dict[str, Any], application: int, reason: str, user: str | None
 
 
 @cli.command()
-@click.argument("application", type=int)
+@click.argument("application", type=_ID)
 @click.option("--user", envvar="REGFLOW_USER")
 @click.pass_obj
 def resume(obj: dict[str, Any], application: int, user: str | None) -> None:
@@ -978,7 +989,7 @@ def users_disable(obj: dict[str, Any], name: str, user: str | None) -> None:
 
 
 @cli.command()
-@click.argument("task", type=int)
+@click.argument("task", type=_ID)
 @click.option("--to", "to", required=True, help="The officer who takes the task.")
 @click.option("--user", envvar="REGFLOW_USER", required=True, help="The delegating head.")
 @click.pass_obj
@@ -1049,7 +1060,7 @@ def simulate(obj: dict[str, Any], process: str, route: str | None, arrivals: str
              work_share: float | None, sigma: float, policy: str, refusal_share: float,
              arrivals_in: str, sim_db: str | None, source_db: str | None, into_live: bool,
              html: Path | None, as_json: bool) -> None:
-    """What-if: run PROCESS on the real engine with given staff and arrivals; forecast compliance."""
+    """What-if: run PROCESS on the real engine with given staff and arrivals (README)."""
     from regflow.services.simulate import Scenario, parse_arrivals, parse_day, parse_staff
     from regflow.services.simulate import simulate as run_simulation
     from regflow.services.simulate_stats import as_json as result_json

@@ -23,6 +23,8 @@ status, never with an exception: a missing person is an answer, not a failure.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -221,6 +223,16 @@ class LocalRecords(_Local):
 
 
 def read_fixtures(path: Path = FIXTURES) -> dict[str, Any]:
+    """The fixture file, parsed once per version of the file (keyed by its mtime and size)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read handler fixtures {path}: {exc.strerror}") from None
+    return copy.deepcopy(_read_fixtures(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_fixtures(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

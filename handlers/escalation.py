@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from regflow.errors import ConfigError
 from regflow.store.models import Notification
-from sqlalchemy.orm import Session
 
 LOG = logging.getLogger("regflow.escalation")
 

@@ -46,13 +46,21 @@ HANDLERS: dict[str, Handler] = {}
 
 
 class _Output(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
 
 class ServiceStep(Protocol):
-    id: str
-    name: str
-    handler: str | None
+    """What a handler runner needs of a model's service step (read-only)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def handler(self) -> str | None: ...
 
     @property
     def outputs(self) -> tuple[_Output, ...]: ...

@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
 from regflow.handlers.registry import Call, HandlerFailed, runner_for
 from regflow.services.context import Context
-from regflow.services.processes import loaded
+from regflow.services.processes import loaded, loaded_by_id
 from regflow.services.timers import sync_timers
 from regflow.services.users import authorize_step, filing_org
 from regflow.services.validity import definition_for_filing
@@ -35,9 +39,6 @@ from regflow.workflows import engine
 from regflow.workflows.engine import Instance, ServiceRun
 from regflow.workflows.model import Regulation
 from regflow.workflows.norms import NormUnit
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 
 @dataclass(frozen=True)
@@ -313,9 +314,7 @@ def complete(
         app = session.get(Application, row.application_id, with_for_update=True)
         if app is None:  # pragma: no cover - foreign key guarantees it
             raise NotFound(f"application {row.application_id} is missing")
-        definition = session.get(ProcessDefinition, app.definition_id)
-        assert definition is not None
-        process = loaded(definition)
+        process = loaded_by_id(session, app.definition_id)
         step = process.regulation.steps[row.step_id]
         missing = [i.name for i in step.inputs if i.name not in data]
         if missing:

@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from regflow.clock import Clock, SimulatedClock, SystemClock, parse_instant, zone
 from regflow.settings import Settings
 from regflow.store.db import unit_of_work
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.schedules import calendar_for
-from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)

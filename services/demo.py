@@ -21,7 +21,7 @@ from regflow.clock import SimulatedClock, zone
 from regflow.errors import StateError
 from regflow.services import applications
 from regflow.services.context import Context
-from regflow.services.processes import deploy, loaded, latest_definition
+from regflow.services.processes import deploy, latest_definition, loaded
 from regflow.settings import Settings
 from regflow.store.migrate import upgrade
 from regflow.workflows.model import Input, Regulation
@@ -66,7 +66,7 @@ def _decisions(reg: Regulation, items: tuple[Input, ...], rng: random.Random) ->
     data: dict[str, Any] = {}
     for item in items:
         if item.type == "bool":
-            p_true = 0.12 if NEGATIVE.search(item.name) else 0.88
+            p_true = 0.2 if NEGATIVE.search(item.name) else 0.85
             data[item.name] = rng.random() < p_true
         elif item.type == "int":
             data[item.name] = rng.randint(1, 5)
@@ -86,7 +86,7 @@ def _decisions(reg: Regulation, items: tuple[Input, ...], rng: random.Random) ->
 def run_demo(
     folder: Path,
     *,
-    applications_count: int = 36,
+    applications_count: int = 60,
     seed: int = 2026,
     processes_dir: Path = PROCESSES,
 ) -> DemoResult:
@@ -119,7 +119,8 @@ def run_demo(
     started = finished = refused = 0
     if not queue:
         raise StateError("no application could be filed: no regulation was in force")
-    end = max(q[0] for q in queue) + timedelta(days=7)
+    # Stop a day after the last filing: the latest applications are still being worked.
+    end = max(q[0] for q in queue) + timedelta(days=1)
     while queue and queue[0][0] <= end:
         when, _, kind, payload = heapq.heappop(queue)
         clock.set(when)
@@ -207,4 +208,5 @@ def _plan(
         ready_at, Norm(amount=_work_minutes(step.norm, rng), unit=NormUnit.MINUTES, text="")
     )
     user = f"{role or 'user'}-{rng.randint(1, 3)}"
-    return (done_at, seq, "complete", (app_id, step_record_id, user, _decisions(reg, step.inputs, rng)))
+    decisions = _decisions(reg, step.inputs, rng)
+    return (done_at, seq, "complete", (app_id, step_record_id, user, decisions))

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from regflow.errors import UsageError
 from regflow.services.context import Context
 from regflow.store.models import Incident, StepRecord
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 STATUSES = ("open", "resolved")
 

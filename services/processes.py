@@ -6,15 +6,32 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from regflow.errors import ModelError, NotFound
 from regflow.services.context import Context
 from regflow.store.models import Event, ProcessDefinition
 from regflow.workflows.loader import LoadedProcess, load_process
 from regflow.workflows.validity import validity_of
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 _CACHE: dict[str, LoadedProcess] = {}
+
+
+def loaded_by_id(session: Session, definition_id: int) -> LoadedProcess:
+    """The parsed spec of a version without reading its BPMN source when it is cached: the hot
+    path (every completion) reads only the version's content hash."""
+    digest = session.scalar(
+        select(ProcessDefinition.source_hash).where(ProcessDefinition.id == definition_id)
+    )
+    if digest is None:
+        raise NotFound(f"process version {definition_id} is missing")
+    cached = _CACHE.get(digest)
+    if cached is not None:
+        return cached
+    definition = session.get(ProcessDefinition, definition_id)
+    assert definition is not None
+    return loaded(definition)
 
 
 def loaded(definition: ProcessDefinition) -> LoadedProcess:

@@ -96,9 +96,10 @@ def _rows(
     end: datetime | None,
     latest_only: bool,
 ) -> list:  # type: ignore[type-arg]
+    from sqlalchemy import select
+
     from regflow.services.processes import latest_definition
     from regflow.store.models import StepRecord
-    from sqlalchemy import select
 
     query = select(StepRecord).where(
         StepRecord.process_key == key, StepRecord.status.in_(statuses)

@@ -1,11 +1,13 @@
 """The auditor's step-timing report: each step's actual working time against its norm.
 
 Read from the indexed ``steps`` and ``applications`` rows only; workflows are never
-deserialized. The steps view is one grouped SQL pass that returns, per (process, route, step,
-norm), how many completed steps took each whole number of working minutes and how many of them
-finished after their due instant. Counts, maxima, the median and the 90th percentile all come
-from that histogram (working minutes are integers with few distinct values per step), so a
-million step rows never travel to Python one by one.
+deserialized. The steps view is one grouped SQL pass over the step rows (grouped by process and
+step along their index, so SQLite does not sort a million rows): per step the count of late
+completions and, as comma-joined text, every working-minutes value and the due/completion
+instants of the late ones. Python counts the values into a histogram (working minutes are
+integers with few distinct values), from which come the count, maximum, median and 90th
+percentile; the overdue working time comes from cumulative working-time tables
+(services/report_overdue.py).
 
 Conventions (README "Reading the report"): a step is *over norm* when it was completed after
 its ``due_at``; its *overdue working time* is the working time between ``due_at`` and completion
@@ -22,10 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy.orm import Session
+
 from regflow.services.context import Context
 from regflow.services.processes import latest_definition, loaded
 from regflow.services.report_filter import ReportFilter
-from regflow.services.report_overdue import epoch_seconds, overdue_by_group
+from regflow.services.report_overdue import epoch_minutes, overdue_by_group
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
     Application,
@@ -34,8 +39,6 @@ from regflow.store.models import (
 )
 from regflow.workflows.model import Regulation
 from regflow.workflows.norms import Norm, NormUnit
-from sqlalchemy import String, case, cast, func, literal, select
-from sqlalchemy.orm import Session
 
 Histogram = tuple[tuple[int, int], ...]  # (working minutes, how many steps took exactly that)
 
@@ -142,14 +145,6 @@ def _routes(session: Session, flt: ReportFilter) -> dict[str, set[str | None]]:
     return routes
 
 
-def _values(dialect: str) -> Any:
-    """Every working-minutes value of a group as one comma-separated text (no sort in SQL)."""
-    minutes = func.coalesce(StepRecord.working_minutes, 0)
-    if dialect == "sqlite":
-        return func.group_concat(minutes)
-    return func.string_agg(cast(minutes, String), ",")
-
-
 def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]:
     """One row per person's step per route, in the regulation's order of steps.
 
@@ -170,14 +165,19 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
                 StepRecord.process_key.in_([k for k, r in routes.items() if flt.route in r])
             )
         route_col = Application.route if join else literal(None)
-        over = _over()
-        group = (StepRecord.process_key, StepRecord.step_id, StepRecord.norm)
+        over = StepRecord.completed_at > StepRecord.due_at
+        # Grouped by (process, step) only, SQLite walks ix_steps_process_step instead of sorting
+        # a million rows. Late steps also hand over their due and completion instants.
+        group = (StepRecord.process_key, StepRecord.step_id)
         query = select(
             *group,
+            func.min(StepRecord.norm),
+            func.max(StepRecord.norm),
             route_col,
-            func.sum(over),
-            func.sum(over * func.coalesce(StepRecord.working_minutes, 0)),
-            _values(dialect),
+            func.sum(case((over, 1), else_=0)),
+            _joined(func.coalesce(StepRecord.working_minutes, 0), dialect),
+            _joined(case((over, epoch_minutes(StepRecord.due_at, dialect))), dialect),
+            _joined(case((over, epoch_minutes(StepRecord.completed_at, dialect))), dialect),
         ).where(*conds)
         if join:
             query = query.join(Application, Application.id == StepRecord.application_id)
@@ -185,30 +185,26 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
         values: dict[tuple[str, str | None, str], Counter[int]] = defaultdict(Counter)
         norms: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
         over_n: dict[tuple[str, str | None, str], int] = defaultdict(int)
-        overdue: dict[tuple[str, str | None, str], int] = defaultdict(int)
-        per_row: set[str] = set()
-        for key, step_id, norm, route, late, late_sum, text in session.execute(
-            query.group_by(*group)
-        ):
+        late: dict[tuple[str, str | None, str], tuple[list[int], list[int]]] = {}
+        result = session.connection().execute(query.group_by(*group))
+        for key, step_id, low, high, route, n_late, text, dues, dones in result:
             if not join:
                 route = next(iter(routes.get(key) or {None}))
             g = (key, route, step_id)
-            values[g].update(map(int, text.split(",")))
-            if norm:
-                norms[g].add(norm)
-            over_n[g] += late or 0
-            if late:
-                parsed = Norm.parse(norm) if norm else None
-                if parsed is not None and parsed.unit is NormUnit.MINUTES:
-                    # due_at is exactly `norm` working minutes after ready_at
-                    overdue[g] += late_sum - late * parsed.amount
-                elif norm:
-                    per_row.add(norm)
+            for value, count in Counter(text.split(",")).items():
+                values[g][int(value)] += count
+            norms[g].update(n for n in (low, high) if n)
+            if low != high:  # the norm changed between versions: name them all
+                norms[g].update(_distinct_norms(session, key, step_id))
+            over_n[g] += n_late or 0
+            if n_late:
+                due_list, done_list = late.setdefault(g, ([], []))
+                due_list.extend(map(int, dues.split(",")))
+                done_list.extend(map(int, dones.split(",")))
         regs = regulations(session, {g[0] for g in values})
-        if per_row:
-            late_rows = _late_rows(session, dialect, conds, join, per_row, routes, regs)
-            for g, minutes in overdue_by_group(late_rows, ctx.calendar, ctx.clock.tz).items():
-                overdue[g] += minutes
+    overdue = overdue_by_group(
+        late, lambda g: _schedule(regs, g[0], g[2]), ctx.calendar, ctx.clock.tz
+    )
     rows = []
     for g, counter in values.items():
         key, route, step_id = g
@@ -241,34 +237,26 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
     return sorted(rows, key=lambda r: _order_key(r, regs))
 
 
-def _late_rows(
-    session: Session,
-    dialect: str,
-    conds: list[Any],
-    join: bool,
-    norms: set[str],
-    routes: dict[str, set[str | None]],
-    regs: dict[str, Regulation],
-) -> list[tuple[Any, str, int, int]]:
-    """Late rows under day and calendar norms, as (group, schedule, due, completed seconds)."""
-    query = select(
-        StepRecord.process_key,
-        Application.route if join else literal(None),
-        StepRecord.step_id,
-        StepRecord.role,
-        epoch_seconds(StepRecord.due_at, dialect),
-        epoch_seconds(StepRecord.completed_at, dialect),
-    ).where(*conds, StepRecord.completed_at > StepRecord.due_at, StepRecord.norm.in_(sorted(norms)))
-    if join:
-        query = query.join(Application, Application.id == StepRecord.application_id)
-    result = []
-    for key, route, step_id, role, due, done in session.execute(query):
-        if not join:
-            route = next(iter(routes.get(key) or {None}))
-        reg = regs.get(key)
-        schedule = reg.schedule_of(role) if reg else "akimat"
-        result.append(((key, route, step_id), schedule, int(due), int(done)))
-    return result
+def _joined(column: Any, dialect: str) -> Any:
+    """All values of a group as one comma-separated text (NULLs skipped; no sort in SQL)."""
+    if dialect == "sqlite":
+        return func.group_concat(column)
+    return func.string_agg(cast(column, String), ",")
+
+
+def _distinct_norms(session: Session, key: str, step_id: str) -> list[str]:
+    query = select(StepRecord.norm).distinct()
+    query = query.where(StepRecord.process_key == key, StepRecord.step_id == step_id)
+    return [n for n in session.scalars(query) if n]
+
+
+def _schedule(regs: dict[str, Regulation], key: str, step_id: str) -> str:
+    """The schedule of the step's role in the latest version (the default if it is gone)."""
+    reg = regs.get(key)
+    if reg is None:
+        return "akimat"
+    step = reg.steps.get(step_id)
+    return reg.schedule_of(step.role if step else None)
 
 
 def _fill_unknown(ctx: Context, rows: list[StepStats]) -> list[StepStats]:
@@ -312,17 +300,18 @@ def people_view(
     if by not in ("role", "user"):
         raise UsageError(f"people are grouped by 'role' or 'user', not {by!r}")
     who = StepRecord.role if by == "role" else StepRecord.completed_by
-    minutes = func.coalesce(StepRecord.working_minutes, 0)
-    done = (
-        select(who, minutes, func.count(), func.sum(_over()))
-        .join(Application, Application.id == StepRecord.application_id)
-        .where(
-            StepRecord.status == StepStatus.COMPLETED.value,
-            StepRecord.kind == "user",
-            *flt.step_conditions(),
+    join = bool(flt.route or flt.status)  # only these filters need the applications table
+
+    def joined(query: Any) -> Any:
+        return (
+            query.join(Application, Application.id == StepRecord.application_id) if join else query
         )
-        .group_by(who, minutes)
-    )
+
+    done_conds = [
+        StepRecord.status == StepStatus.COMPLETED.value,
+        StepRecord.kind == "user",
+        *flt.step_conditions(),
+    ]
     holder = StepRecord.role if by == "role" else StepRecord.claimed_by
     open_conds = [
         StepRecord.kind == "user",
@@ -333,17 +322,17 @@ def people_view(
     ]
     if flt.user:
         open_conds.append(StepRecord.claimed_by == flt.user)
-    open_now = (
-        select(holder, func.count())
-        .join(Application, Application.id == StepRecord.application_id)
-        .where(*open_conds)
-        .group_by(holder)
-    )
+    open_now = joined(select(holder, func.count()).where(*open_conds).group_by(holder))
     hists: dict[str, dict[int, int]] = defaultdict(dict)
     over: dict[str, int] = defaultdict(int)
     with ctx.transaction() as session:
-        for key, value, count, late in session.execute(done):
-            hists[key or "—"][value] = hists[key or "—"].get(value, 0) + count
+        dialect = session.get_bind().dialect.name
+        values = _joined(func.coalesce(StepRecord.working_minutes, 0), dialect)
+        done = joined(select(who, func.sum(_over()), values).where(*done_conds).group_by(who))
+        for key, late, text in session.connection().execute(done):
+            counts = hists[key or "—"]
+            for value, count in Counter(text.split(",")).items():
+                counts[int(value)] = counts.get(int(value), 0) + count
             over[key or "—"] += late or 0
         opened = {key or "—": n for key, n in session.execute(open_now)}
     result = []

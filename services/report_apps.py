@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
 from regflow.errors import NotFound
 from regflow.services.context import Context
 from regflow.services.processes import loaded
@@ -26,8 +29,6 @@ from regflow.store.models import (
     StepStatus,
 )
 from regflow.workflows.model import Regulation
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
 
 CHUNK = 500
 

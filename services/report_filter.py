@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from sqlalchemy import ColumnElement, select
+
 from regflow.errors import UsageError
 from regflow.store.models import Application, ApplicationStatus, ProcessDefinition, StepRecord
-from sqlalchemy import ColumnElement, select
 
 DATE_BASES = ("start", "end")
 STATUSES = tuple(s.value for s in ApplicationStatus)

@@ -14,6 +14,8 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from sqlalchemy import select
+
 from regflow.services.context import Context
 from regflow.services.formatting import instant, working
 from regflow.services.report import (
@@ -31,7 +33,6 @@ from regflow.services.report_apps import (
 from regflow.services.report_filter import ReportFilter
 from regflow.services.report_svg import gantt, heatmap, step_chart
 from regflow.store.models import Application, StepRecord, StepStatus
-from sqlalchemy import select
 
 GANTT_LIMIT = 20
 APPLICATION_ROWS = 1000
@@ -176,6 +177,8 @@ def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
     cells: dict[tuple[tuple[str, str], str], list[int]] = defaultdict(lambda: [0, 0])
     with ctx.transaction() as session:
         for key, step_id, completed_at, due_at in session.execute(query):
+            if completed_at is None:  # pragma: no cover - completed steps have it
+                continue
             year, week, _ = completed_at.astimezone(tz).isocalendar()
             cell = cells[((key, step_id), f"{year}-W{week:02d}")]
             cell[0] += int(due_at is not None and completed_at > due_at)

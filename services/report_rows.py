@@ -288,11 +288,11 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
         return f"People by {by}", headers, rows
     t: ApplicationTimeline = result
     a = t.application
-    met = {True: "met", False: late("missed"), None: "—"}[a.deadline_met]
+    verdict = {True: "met", False: late("missed"), None: "—"}[a.deadline_met]
     title = (
         f"Application {a.application_id} · {a.process_key} v{a.version} · route "
         f"{a.route or '—'} · {a.status}{' (' + a.outcome + ')' if a.outcome else ''} · working "
-        f"{working(a.working_minutes)} · deadline {instant(a.deadline_at, tz)} {met}"
+        f"{working(a.working_minutes)} · deadline {instant(a.deadline_at, tz)} {verdict}"
     )
     headers = [
         "task",

@@ -20,6 +20,7 @@ from regflow.workflows.calendar import WorkCalendar
 
 FONT = "font-family:sans-serif;font-size:11px"
 WAITING, HANDLING, LATE, NORM = "#c9d6e8", "#3b6ea8", "#c0392b", "#c0392b"
+LATE_WAITING = "#f0b9b2"
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> str:
@@ -137,7 +138,7 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
                 y + 2,
                 x(claimed) - x(s.ready_at),
                 row_h - 5,
-                WAITING,
+                LATE_WAITING if late else WAITING,
                 f"{s.name}: waiting {working(s.waiting_minutes)}",
             )
         )

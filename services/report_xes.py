@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from sqlalchemy import select
+
 from regflow.services.context import Context
 from regflow.services.report_filter import ReportFilter
 from regflow.store.models import Application, StepRecord, StepStatus
-from sqlalchemy import select
 
 XES_NS = "http://www.xes-standard.org/"
 EXTENSIONS = (

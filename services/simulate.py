@@ -45,6 +45,7 @@ import random
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -64,6 +65,8 @@ DURATIONS = ("norm", "lognormal", "history")
 POLICIES = ("earliest-due", "fifo")
 NO_NORM_MINUTES = 60
 SIM_REASON = "what-if simulation (regflow simulate)"
+UNLIMITED = 0  # a role's head count meaning "everyone acts for themselves" (the applicant)
+APPLICANT_ROLES = frozenset({"applicant"})
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(week|day|wk|d)\s*$", re.I)
 
 
@@ -99,19 +102,24 @@ def parse_day(text: str, option: str = "date") -> date:
 
 
 def parse_staff(text: str) -> dict[str, int]:
-    """Read ``"clerk=2,head=1,officer=1"``: people per role (lane id without ``Lane_``)."""
+    """Read ``"clerk=2,head=1,officer=1"``: people per role (lane id without ``Lane_``);
+    ``role=inf`` means no queue at all (each applicant acts for themselves)."""
     staff: dict[str, int] = {}
     for part in (text or "").split(","):
         if not part.strip():
             continue
         role, sep, count = part.partition("=")
-        role = role.strip()
-        if not sep or not role or not count.strip().isdigit():
-            raise UsageError(f"cannot read staff {part.strip()!r}: use role=N, e.g. clerk=2")
+        role, count = role.strip(), count.strip().lower()
+        if count == "inf":
+            count = str(UNLIMITED)
+        elif sep and count.isdigit() and int(count) < 1:
+            raise UsageError(f"role '{role}' needs at least one person")
+        if not sep or not role or not count.isdigit():
+            raise UsageError(
+                f"cannot read staff {part.strip()!r}: use role=N (or role=inf), e.g. clerk=2"
+            )
         if role in staff:
             raise UsageError(f"role '{role}' is given twice in --staff")
-        if int(count) < 1:
-            raise UsageError(f"role '{role}' needs at least one person")
         staff[role] = int(count)
     if not staff:
         raise UsageError("say who works: --staff clerk=2,head=1")
@@ -247,26 +255,33 @@ class Durations:
         return max(1, round(base * math.exp(self.sigma * self.rng.gauss(0.0, 1.0))))
 
 
-def load_history(source_url: str, process_key: str) -> dict[str, list[int]]:
+def load_history(
+    source_url: str, process_key: str, calendar: Callable[[str], WorkCalendar]
+) -> dict[str, list[int]]:
     """Recorded working minutes of each user step of a process, from a source database.
 
-    A step claimed before it was completed counts the working time claimed → completed; a step
-    completed without a separate claim counts its recorded ``working_minutes`` (ready →
-    completed), which includes any waiting: an upper bound. Read only."""
-    from regflow.store.db import unit_of_work
-    from regflow.store.models import StepRecord, StepStatus
+    A step claimed before it was completed counts the working time claimed → completed (on the
+    schedule of its lane, ``calendar(name)``); a step completed without a separate claim
+    (``claimed_at`` = ``completed_at``) counts its recorded ``working_minutes`` (ready →
+    completed), which includes any waiting: an upper bound. Service steps are not people's work
+    and are left out. Read only."""
     from sqlalchemy import select
 
+    from regflow.services.processes import latest_definition, loaded
+    from regflow.store.db import unit_of_work
+    from regflow.store.models import StepRecord, StepStatus
+
     _require_existing(source_url)
-    found: dict[str, list[int]] = {}
     with unit_of_work(source_url) as session:
+        definition = latest_definition(session, process_key, required=False)
+        reg = loaded(definition).regulation if definition is not None else None
         rows = session.execute(
             select(
                 StepRecord.step_id,
+                StepRecord.role,
                 StepRecord.claimed_at,
                 StepRecord.completed_at,
                 StepRecord.working_minutes,
-                StepRecord.ready_at,
             )
             .where(
                 StepRecord.process_key == process_key,
@@ -275,28 +290,11 @@ def load_history(source_url: str, process_key: str) -> dict[str, list[int]]:
             )
             .order_by(StepRecord.id)
         ).all()
-    return _history_minutes(rows, process_key, source_url)
-
-
-def _history_minutes(rows: list[Any], process_key: str, source_url: str) -> dict[str, list[int]]:
-    from regflow.store.db import unit_of_work
-
-    from regflow.services.processes import latest_definition, loaded
-
-    with unit_of_work(source_url) as session:
-        definition = latest_definition(session, process_key, required=False)
-        reg = loaded(definition).regulation if definition is not None else None
     found: dict[str, list[int]] = {}
-    calendars: dict[str, WorkCalendar] = {}
-    for step_id, claimed, completed, minutes, ready in rows:
-        if claimed is not None and completed is not None and ready is not None and claimed > ready:
-            if reg is None or step_id not in reg.steps:
-                continue
-            from regflow.workflows.schedules import calendar_for
-
-            name = reg.schedule_of(reg.steps[step_id].role)
-            cal = calendars.get(name) or calendars.setdefault(name, calendar_for(name))
-            value = cal.working_minutes(claimed, completed)
+    for step_id, role, claimed, completed, minutes in rows:
+        if claimed is not None and completed is not None and claimed < completed:
+            name = reg.schedule_of(role) if reg is not None else "akimat"
+            value = calendar(name).working_minutes(claimed, completed)
         elif minutes is not None:
             value = minutes
         else:
@@ -374,6 +372,7 @@ class _Pool:
     role: str
     calendar: WorkCalendar
     free: list[int]
+    unlimited: bool = False
     queue: list[tuple[Any, ...]] = field(default_factory=list)
     wake_at: datetime | None = None
 
@@ -409,7 +408,9 @@ class _Driver:
         self.pools: dict[str, _Pool] = {}
         for role, count in sorted(scenario.staff.items()):
             cal = ctx.calendar(reg.schedule_of(role))
-            self.pools[role] = _Pool(role, cal, list(range(1, count + 1)))
+            self.pools[role] = _Pool(
+                role, cal, list(range(1, max(count, 1) + 1)), unlimited=count == UNLIMITED
+            )
         self.tasks: dict[int, _Task] = {}
         self.irregular: set[int] = set()  # applications still to take the other path
         self.application_ids: list[int] = []
@@ -457,8 +458,9 @@ class _Driver:
     def _enqueue(self, record_ids: list[int]) -> None:
         if not record_ids:
             return
-        from regflow.store.models import StepRecord
         from sqlalchemy import select
+
+        from regflow.store.models import StepRecord
 
         with self.ctx.transaction() as session:
             rows = session.execute(
@@ -502,7 +504,7 @@ class _Driver:
                 continue
             while pool.queue and pool.free:
                 rid = heapq.heappop(pool.queue)[-1]
-                person = heapq.heappop(pool.free)
+                person = rid if pool.unlimited else heapq.heappop(pool.free)
                 task = self.tasks[rid]
                 user = f"{pool.role}-{person}"
                 applications.claim(self.ctx, rid, user)
@@ -514,7 +516,8 @@ class _Driver:
     def _complete(self, rid: int, person: int) -> None:
         task = self.tasks.pop(rid)
         pool = self.pools[task.role]
-        heapq.heappush(pool.free, person)
+        if not pool.unlimited:
+            heapq.heappush(pool.free, person)
         step = self.reg.steps[task.step_id]
         data: dict[str, Any] = {}
         if step.inputs:
@@ -608,7 +611,7 @@ def simulate(
         history = None
         if scenario.durations == "history":
             key = _key_of(model)
-            history = load_history(source_url or live, key)
+            history = load_history(source_url or live, key, ctx.calendar)
         return _run(ctx, scenario, url, model, history, tz, html, keep)
     finally:
         if not keep:
@@ -715,8 +718,9 @@ def _run(
 def _fast_scratch(url: str) -> None:
     """A throw-away database needs no fsync per commit: ``synchronous=OFF`` on its own engine
     (set after the store's pragmas) makes a quarter-year run several times faster."""
-    from regflow.store.db import engine_for
     from sqlalchemy import event
+
+    from regflow.store.db import engine_for
 
     @event.listens_for(engine_for(url), "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -765,7 +769,7 @@ def _check_staff(
     reg: Regulation, staff: dict[str, int], route: str | None
 ) -> tuple[dict[str, int], list[str]]:
     """Every role on the route's regular path needs staff; other roles (refusal branches, other
-    routes' lanes) get one person when not given."""
+    routes' lanes) get one person when not given; the applicant's lane never queues."""
     roles = {s.role or "" for s in reg.steps.values() if s.kind is StepKind.USER}
     unknown = sorted(set(staff) - roles)
     if unknown:
@@ -773,6 +777,7 @@ def _check_staff(
             f"process '{reg.key}' has no role {', '.join(unknown)} "
             f"(roles: {', '.join(sorted(r for r in roles if r))})"
         )
+    staff = {r: UNLIMITED for r in sorted(roles & APPLICANT_ROLES - set(staff))} | staff
     needed = {s.role or "" for s in _main_steps(reg, route)}
     missing = sorted(needed - set(staff))
     if missing:

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from regflow.services.context import Context
 from regflow.store.models import Application, StepRecord, StepStatus
 from regflow.workflows.model import Regulation, StepKind
-from sqlalchemy import select
 
 if TYPE_CHECKING:
     from regflow.services.simulate import Scenario
@@ -194,7 +195,7 @@ def collect(
             role_wait[role].append(w)
             end = min(completed, horizon) if completed is not None else horizon
             busy[role] += cal.working_minutes(max(claimed, start), end)
-        if status == StepStatus.COMPLETED.value and claimed is not None:
+        if status == StepStatus.COMPLETED.value and claimed is not None and completed is not None:
             working.setdefault(step_id, []).append(cal.working_minutes(claimed, completed))
             role_done[role] += 1
 
@@ -205,23 +206,25 @@ def collect(
             continue
         if step_id not in waiting and step_id not in open_steps:
             continue
-        done = working.get(step_id, [])
+        worked = working.get(step_id, [])
         step_rows.append(
             StepFigures(
                 step_id=step_id,
                 name=step.name,
                 role=step.role or "",
                 norm=str(step.norm) if step.norm else None,
-                completed=len(done),
+                completed=len(worked),
                 waiting_median=median(waiting.get(step_id, [])),
                 waiting_p90=p90(waiting.get(step_id, [])),
-                working_median=median(done),
-                working_p90=p90(done),
+                working_median=median(worked),
+                working_p90=p90(worked),
                 open_at_end=open_steps.get(step_id, 0),
             )
         )
     role_rows = []
     for role, people in sorted(scenario.staff.items()):
+        if people == 0:  # unlimited (the applicant): no queue, no utilisation
+            continue
         cal = calendars[role]
         available = people * cal.working_minutes(start, horizon)
         role_rows.append(
@@ -249,7 +252,7 @@ def collect(
         version=version,
         name=reg.name,
         route=route,
-        staff=dict(sorted(scenario.staff.items())),
+        staff={r: n for r, n in sorted(scenario.staff.items()) if n},
         arrivals=(
             f"{len(scenario.filings)} given filings"
             if scenario.filings is not None

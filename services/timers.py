@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
 from regflow.errors import NotFound, RegflowError, StateError, UsageError
 from regflow.handlers.escalation import Escalation, send
 from regflow.services.context import Context
@@ -41,8 +44,6 @@ from regflow.store.models import (
 from regflow.workflows import timers as wt
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.norms import Norm, NormUnit
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session
 
 LOG = logging.getLogger("regflow.worker")
 LEASE = timedelta(minutes=5)  # wall-clock back-off after a failed firing or a start claim

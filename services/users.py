@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
 from regflow.services.context import Context
 from regflow.store.models import (
@@ -41,8 +44,6 @@ from regflow.store.models import (
     StepStatus,
     User,
 )
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 AUDITOR = "auditor"
 ADMIN = "admin"
@@ -65,7 +66,7 @@ def _info(u: User) -> UserInfo:
 
 def open_mode(session: Session) -> bool:
     """True while nobody is registered: every check below lets anyone through."""
-    return session.scalar(select(func.count()).select_from(User)) == 0
+    return session.scalar(select(User.id).limit(1)) is None
 
 
 def _user(session: Session, name: str) -> User:

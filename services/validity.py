@@ -17,14 +17,15 @@ from datetime import date, datetime
 from statistics import median
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from regflow.clock import zone
 from regflow.errors import NotFound, StateError, UsageError
 from regflow.services.context import Context
 from regflow.services.processes import definition_version, loaded
 from regflow.store.models import Application, Event, ProcessDefinition, StepRecord, StepStatus
 from regflow.workflows.validity import Changes, Validity, diff_regulations, validity_of
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,9 @@ def history(ctx: Context, key: str) -> list[VersionEntry]:
         previous = None
         for link in links:
             reg = loaded(link.definition).regulation
-            changes = diff_regulations(previous, reg) if previous is not None else None
+            changes: Changes | None = (
+                diff_regulations(previous, reg) if previous is not None else None
+            )
             entries.append(
                 VersionEntry(
                     key=link.definition.key,

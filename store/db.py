@@ -16,11 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from regflow.errors import ConfigError, ConflictError, RegflowError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+
+from regflow.errors import ConfigError, ConflictError, RegflowError
 
 
 def _json(value: Any) -> str:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from regflow.errors import ConfigError
 from sqlalchemy.exc import SQLAlchemyError
+
+from regflow.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

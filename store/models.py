@@ -113,8 +113,11 @@ class StepRecord(Base):
 
     __tablename__ = "steps"
     __table_args__ = (
-        Index("ix_steps_open_role", "status", "role"),
-        Index("ix_steps_open_user", "status", "claimed_by"),
+        # Task lists read one status at a time in due order (services/queries.py), so each of
+        # these serves an ordered, LIMITed index range scan whatever the table's size.
+        Index("ix_steps_role_status_due", "role", "status", "due_at", "id"),
+        Index("ix_steps_user_status_due", "claimed_by", "status", "due_at", "id"),
+        Index("ix_steps_status_due", "status", "due_at", "id"),
         Index("ix_steps_process_step", "process_key", "step_id"),
     )
 

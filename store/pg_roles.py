@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from regflow.errors import ConfigError, UsageError
 from regflow.store.db import engine_for
-from sqlalchemy.exc import SQLAlchemyError
 
 SQL = Path(__file__).with_name("pg_roles.sql")
 ROLES = ("regflow_app", "regflow_auditor")

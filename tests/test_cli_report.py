@@ -21,7 +21,7 @@ from regflow.services.report_rows import (
     STEP_COLUMNS,
     TIMELINE_COLUMNS,
 )
-from tests.conftest import Cli
+from tests.conftest import Cli, at
 from tests.services.test_report import build_history
 
 NOW = "2026-07-14T10:00"
@@ -120,6 +120,7 @@ def test_html_report_is_self_contained_and_renders_its_charts(  # type: ignore[n
     page.close()
 
 
+@pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning")
 def test_xes_export_loads_in_pm4py_with_one_trace_per_application(  # type: ignore[no-untyped-def]
     history, tmp_path: Path
 ) -> None:
@@ -140,7 +141,16 @@ def test_xes_export_loads_in_pm4py_with_one_trace_per_application(  # type: igno
     assert set(log["org:role"]) == {"clerk", "head"}
     first = log.sort_values("time:timestamp").iloc[0]
     assert (first["concept:name"], first["lifecycle:transition"]) == ("Тіркеу", "start")
-    assert str(first["time:timestamp"]) == "2026-07-02 17:50:00+05:00"
+    assert first["time:timestamp"].to_pydatetime() == at("2026-07-02 17:50")  # pm4py shows UTC
+    assert 'value="2026-07-02T17:50:00.000+05:00"' in target.read_text(encoding="utf-8")
     only_done = tmp_path / "done.xes"
     out = cli("export", "xes", "-o", str(only_done), "--status", "completed", at=NOW).output
     assert "2 cases, 10 events" in out  # A1: 3 steps × 2, A2: 2 steps × 2
+
+
+def test_demo_ends_by_writing_the_html_report(cli: Cli, tmp_path: Path) -> None:
+    out = cli("demo", "--dir", str(tmp_path / "demo"), "--applications", "4").output
+    report = tmp_path / "demo" / "report.html"
+    assert f"report: {report.resolve()}" in out.replace("\n", "")
+    text = report.read_text(encoding="utf-8")
+    assert text.count("<svg") >= 3 and not re.search(r"https?://", text)

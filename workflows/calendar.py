@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
 from regflow.errors import ConfigError, NormError
 from regflow.workflows.norms import Norm, NormUnit
 

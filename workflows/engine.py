@@ -14,10 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from regflow.errors import ExpressionError, HandlerError, RegflowError, StateError
-from regflow.workflows.expressions import Expression, Script
-from regflow.workflows.loader import LoadedProcess
-from regflow.workflows.model import Step, StepKind
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -28,6 +24,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 )
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+
+from regflow.errors import ExpressionError, HandlerError, RegflowError, StateError
+from regflow.workflows.expressions import Expression, Script
+from regflow.workflows.loader import LoadedProcess
+from regflow.workflows.model import Step, StepKind
 
 SNAPSHOT_VERSION = "regflow-1/spiff-1.5"
 MAX_SERVICE_ROUNDS = 1000

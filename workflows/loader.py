@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
 from regflow.errors import ExpressionError, ModelError, NormError
 from regflow.workflows.expressions import Expression, Script
 from regflow.workflows.model import Flow, Input, Lane, Regulation, Step, StepKind
@@ -20,12 +27,6 @@ from regflow.workflows.norms import Norm
 from regflow.workflows.schedules import load_schedules
 from regflow.workflows.timers import PARSER_CLASSES as TIMER_PARSERS
 from regflow.workflows.timers import TimerRule
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
-from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
-from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import UserTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -35,7 +36,7 @@ CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "camunda": CAMUNDA, "spiffworkflow": SPIFF}
 
-USER_TAGS = {"userTask", "manualTask"}
+USER_TAGS = {"userTask", "manualTask", "task"}  # bpmn.io draws a plain task by default
 SERVICE_TAGS = {"serviceTask"}
 SUPPORTED_NODES = (
     USER_TAGS
@@ -79,14 +80,26 @@ class LoadedProcess:
 class _Parser(BpmnParser):
     """Service tasks wait for regflow's handler runner instead of running inside Spiff."""
 
-    OVERRIDE_PARSER_CLASSES = {full_tag("serviceTask"): (TaskParser, UserTask), **TIMER_PARSERS}
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("serviceTask"): (TaskParser, UserTask),
+        full_tag("task"): (TaskParser, UserTask),
+        **TIMER_PARSERS,
+    }
 
 
 def _safe_xml(data: bytes, filename: str) -> etree._ElementTree:
     if len(data) > MAX_FILE_BYTES:
         raise ModelError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", file=filename)
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise ModelError("DOCTYPE and entity declarations are not allowed", file=filename)
+    upper = data.upper()
+    if b"<!DOCTYPE" in upper[:4096] or b"<!ENTITY" in upper:
+        at = min(i for i in (upper.find(b"<!DOCTYPE"), upper.find(b"<!ENTITY")) if i >= 0)
+        raise ModelError(
+            "DOCTYPE and entity declarations are not allowed (XXE, external DTDs, entity "
+            "expansion)",
+            file=filename,
+            line=data[:at].count(b"\n") + 1,
+            element="DOCTYPE" if upper.startswith(b"<!DOCTYPE", at) else "ENTITY",
+        )
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -262,9 +275,8 @@ def _check_condition_names(
     for step in steps.values():
         declared |= {i.name for i in step.inputs + step.outputs}
     for script in process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
-        declared |= {
-            line.split("=", 1)[0].strip() for line in (script.text or "").splitlines() if "=" in line
-        }
+        lines = (script.text or "").splitlines()
+        declared |= {line.split("=", 1)[0].strip() for line in lines if "=" in line}
     for cond in process.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
         if not (cond.text or "").strip():
             continue
@@ -334,14 +346,10 @@ def _check_timers(process: etree._Element, filename: str) -> None:
 
 
 def _check_shapes(root: etree._Element, process: etree._Element, filename: str) -> None:
-    """Every flow node needs its diagram shape: a model people cannot see, they cannot review."""
-    if process.get("isExecutable", "true").lower() == "false":
-        raise ModelError(
-            "the process is marked isExecutable=\"false\"; regflow runs executable processes",
-            file=filename,
-            line=process.sourceline,
-            element=process.get("id"),
-        )
+    """Every flow node needs its diagram shape: a model people cannot see, they cannot review.
+
+    ``isExecutable="false"`` (bpmn.io's default for a new diagram) is accepted: regflow executes
+    the one process a file holds whatever that flag says."""
     shown = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
     for el in process:
         if _local(el.tag) in SUPPORTED_NODES and el.get("id") not in shown:
@@ -358,7 +366,12 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     tree = _safe_xml(data, filename)
     root = tree.getroot()
     if root.tag != f"{{{BPMN}}}definitions":
-        raise ModelError("not a BPMN 2.0 file (root is not bpmn:definitions)", file=filename)
+        raise ModelError(
+            f"not a BPMN 2.0 file (root is <{etree.QName(root).localname}>, not bpmn:definitions)",
+            file=filename,
+            line=root.sourceline,
+            element=root.get("id") or etree.QName(root).localname,
+        )
     process = _pick_process(root, filename)
     key = process.get("id", "")
     for el in process:
@@ -476,6 +489,8 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     )
 
     _check_shapes(root, process, filename)
+    # bpmn.io writes isExecutable="false" on a new diagram; SpiffWorkflow refuses such a process.
+    process.set("isExecutable", "true")
     parser = _Parser()
     try:
         parser.add_bpmn_xml(tree, filename=filename)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
+
 from regflow.errors import ModelError
 from regflow.workflows.loader import _safe_xml
 

@@ -154,9 +154,10 @@ def find_norms(text: str) -> list[FoundNorm]:
     for m in _WORDS_NORM_RE.finditer(text):
         if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
             continue
-        amount = number_from_words(m["words"])
-        if not amount:
+        word_amount = number_from_words(m["words"])
+        if not word_amount:
             continue
+        amount = word_amount
         unit = _canonical_unit(m["unit"])
         norm = Norm.parse(f"{amount} {unit}")
         found.append(FoundNorm(Norm(norm.amount, norm.unit, m.group(0).strip()), m.start(),

@@ -33,9 +33,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
-from regflow.errors import NormError, StateError
-from regflow.workflows.calendar import WorkCalendar
-from regflow.workflows.norms import Norm, NormUnit
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     BoundaryEventParser,
     IntermediateCatchEventParser,
@@ -46,6 +43,10 @@ from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEv
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.util.task import TaskState
+
+from regflow.errors import NormError, StateError
+from regflow.workflows.calendar import WorkCalendar
+from regflow.workflows.norms import Norm, NormUnit
 
 _BEFORE = re.compile(r"^(?P<norm>.+?)\s+(?:before|до|дейін)\s+(?:the\s+)?(?:service\s+)?"
                      r"(?:deadline|срока|мерзім\w*)$", re.IGNORECASE)

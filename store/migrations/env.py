@@ -1,6 +1,7 @@
 """Alembic environment: run by ``regflow init`` (store.migrate.upgrade) on the configured URL."""
 
 from alembic import context
+
 from regflow.store.db import engine_for
 from regflow.store.models import Base
 

@@ -6,7 +6,6 @@ Expected values are typed from 004_8f891f753962242d.txt; comments cite its lines
 from __future__ import annotations
 
 from regflow.workflows.loader import load_process
-
 from tests.library import NS, PROCESSES, load, norms, props, walk
 
 SEED = "004_8f891f753962242d.txt"

@@ -10,8 +10,8 @@ A step the text gives no norm for is (None, None).
 from __future__ import annotations
 
 import pytest
-from regflow.workflows.loader import load_process
 
+from regflow.workflows.loader import load_process
 from tests.library import NS, PROCESSES, load, norms, props, walk
 
 S0 = "000_9107e73e90ac5f5e.txt"

@@ -13,13 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
 from regflow.services import applications
-from regflow.services.processes import deploy, latest_definition, loaded
+from regflow.services.processes import deploy
 from regflow.services.queries import task_list, timeline
 from regflow.workflows.loader import load_process
 from regflow.workflows.norms import NormUnit
 from regflow.workflows.routes import main_outcome
-
 from tests.conftest import PROCESSES, context
 from tests.support import default_decisions, filing_instant, fixture_applicant
 

@@ -9,8 +9,8 @@ force from late 2015 until 30 May 2016, so applications are filed in February 20
 from __future__ import annotations
 
 import pytest
-from regflow.services.processes import deploy
 
+from regflow.services.processes import deploy
 from tests.conftest import PROCESSES, at, context
 from tests.support import work_at_norms
 
@@ -77,8 +77,14 @@ def test_portal_route_runs_system_steps_then_the_provider(ctx) -> None:  # type:
 @pytest.mark.parametrize(
     ("start_data", "decisions", "refused_at"),
     [
-        ({"auth_valid": False}, {}, "Task_portal_auth_refusal"),  # line 676, 1-шарт
-        ({"signature_valid": False}, {}, "Task_portal_signature_refusal"),  # line 682, 2-шарт
+        # line 676, 1-шарт: an IIN the portal cannot confirm (not in ЖТ МДҚ, fixture file)
+        ({"iin": "990909999999"}, {}, "Task_portal_auth_refusal"),
+        # line 682, 2-шарт: a revoked signing certificate (fixture file)
+        (
+            {"iin": "770630300789", "certificate_serial": "SN-0003-REVOKED"},
+            {},
+            "Task_portal_signature_refusal",
+        ),
         (
             {},
             {"Task_portal_documents_check": {"documents_valid": False}},

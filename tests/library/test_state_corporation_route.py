@@ -3,9 +3,10 @@ State Corporation (ХҚО), section 4, lines 134-158, with both refusal branches
 
 The ХҚО operator's lane runs on the State Corporation's hours (Mon–Sat 09:00–20:00, 004:227),
 the provider's on the akimat's. Step norms of the ХҚО part, in working minutes:
-136 receive 2, 138 login 1, 140 request form 2, 142 ЖТ МДҚ/БНАЖ query 2, 144 1-шарт check 1 (system),
-146 no-data notice 1 (system), 148 send to ЭҮАШ АЖО 1 (system), 152 register in ЭҮАШ АЖО 1,
-154 2-шарт documents check 1, 156 refusal notice 1, 158 issue at the ХҚО 2.
+136 receive 2, 138 login 1, 140 request form 2, 142 ЖТ МДҚ/БНАЖ query 2,
+144 1-шарт check 1 (system), 146 no-data notice 1 (system), 148 send to ЭҮАШ АЖО 1 (system),
+152 register in ЭҮАШ АЖО 1, 154 2-шарт documents check 1, 156 refusal notice 1,
+158 issue at the ХҚО 2.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def _user_steps(t):  # type: ignore[no-untyped-def]
 
 
 def test_no_data_in_the_state_database_ends_in_refusal(ctx) -> None:  # type: ignore[no-untyped-def]
-    t = work_at_norms(ctx, KEY, "sc", start_data={"data_found": False})
+    # 010101000000 is not in ЖТ МДҚ (handlers/fixtures/local.json, "not_found_iins"), so the
+    # ЭҮШ query of 1-шарт (line 144) finds no data.
+    t = work_at_norms(ctx, KEY, "sc", start_data={"iin": "010101000000"})
     assert t.outcome == "refused"
     steps = [s.step_id for s in t.steps]
     assert "Task_sc_no_data" in steps and "Task_register" not in steps
@@ -44,7 +47,7 @@ def test_documents_not_matching_end_in_refusal_after_registration(ctx) -> None: 
         ctx,
         KEY,
         "sc",
-        start_data={"data_found": True},
+        start_data={"iin": "850101300123"},  # a person ЖТ МДҚ knows (fixture file)
         decisions={"Task_sc_documents_check": {"documents_valid": False}},
     )
     assert t.outcome == "refused"
@@ -57,7 +60,7 @@ def test_regular_case_reaches_the_provider_and_returns_to_the_state_corporation(
         ctx,
         KEY,
         "sc",
-        start_data={"data_found": True},
+        start_data={"iin": "850101300123"},  # a person ЖТ МДҚ knows (fixture file)
         decisions={"Task_assign": {"request_type": "recognition"}},
     )
     assert t.outcome == "issued"

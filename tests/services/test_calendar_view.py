@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from regflow.errors import ConfigError, NormError, UsageError
 from regflow.services.calendar_view import due, month_view, parse_instant
 from regflow.workflows.norms import Norm

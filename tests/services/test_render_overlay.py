@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
 from regflow.services import applications
 from regflow.services.processes import deploy
 from regflow.services.queries import task_list
 from regflow.services.render import hsl, render_process
 from regflow.workflows.render import SVG
-
 from tests.conftest import Cli, at, context
 from tests.support import three_step_model
 

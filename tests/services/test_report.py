@@ -63,8 +63,9 @@ def build_history(url: str, folder: Path):  # type: ignore[no-untyped-def]
     deploy(ctx, [three_step_model(folder / "three_steps.bpmn")])
 
     def step(app: int, step_id: str) -> int:
-        from regflow.store.models import StepRecord
         from sqlalchemy import select
+
+        from regflow.store.models import StepRecord
 
         with ctx.transaction() as s:
             return s.scalars(

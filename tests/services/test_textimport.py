@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from regflow.services.processes import deploy, read_model
 from regflow.services.textimport import check_model, import_text
 from regflow.workflows.textread import read_text
-
 from tests.conftest import PROCESSES, SEEDS, at, context
 from tests.support import work_at_norms
 

@@ -23,14 +23,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from regflow.errors import ModelError, NotFound, UsageError
 from regflow.services import applications, validity
 from regflow.services.processes import deploy
 from regflow.services.queries import task_list
 from regflow.store.models import Event, StepRecord
 from regflow.workflows.builder import ProcessBuilder
-from sqlalchemy import select
-
 from tests.conftest import Cli, at, context
 
 KEY = "biliktilik_quzhattary"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -83,9 +84,15 @@ def test_worker_killed_mid_run_and_restarted_fires_every_timer_once(
     count = 150
     _due_timers(sqlite_url, tmp_path, count)
     proc = _worker(sqlite_url, "--once", quiet=True)
+    # poll with a plain reader (WAL): regflow's own transactions would queue for the write lock
+    reader = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
     deadline = time.monotonic() + 60
-    while _fired_rows(sqlite_url) < 10 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    while proc.poll() is None and time.monotonic() < deadline:
+        (fired,) = reader.execute("SELECT count(*) FROM timers WHERE status='fired'").fetchone()
+        if fired >= 10:
+            break
+        time.sleep(0.005)
+    reader.close()
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     killed_at = _fired_rows(sqlite_url)

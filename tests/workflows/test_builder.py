@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from regflow.workflows.builder import ProcessBuilder
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
+
+from regflow.workflows.builder import ProcessBuilder
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -17,7 +18,10 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
     "camunda": "http://camunda.org/schema/1.0/bpmn",
 }
-FLOW_NODES = ("startEvent", "endEvent", "exclusiveGateway", "userTask", "serviceTask")
+FLOW_NODES = (
+    "startEvent", "endEvent", "exclusiveGateway", "userTask", "serviceTask",
+    "intermediateCatchEvent", "boundaryEvent",
+)
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
@@ -111,7 +115,13 @@ def check_layout(root: etree._Element) -> None:
             f"{nid} {x, y, w, h} outside {lane_of[nid]} {lx, ly, lw, lh}"
         )
         boxes[nid] = (x, y, w, h)
+    attached = {  # a boundary event sits on its task's border (BPMN convention)
+        (el.get("id"), el.get("attachedToRef"))
+        for el in root.iterfind(".//bpmn:process/bpmn:boundaryEvent", NS)
+    }
     for (a, (ax, ay, aw, ah)), (c, (cx, cy, cw, ch)) in combinations(boxes.items(), 2):
+        if (a, c) in attached or (c, a) in attached:
+            continue
         assert ax + aw <= cx or cx + cw <= ax or ay + ah <= cy or cy + ch <= ay, f"{a} overlaps {c}"
     # lanes tile the pool without overlapping
     pool = root.find(".//bpmn:participant", NS).get("id")

@@ -5,6 +5,7 @@ import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from regflow.errors import ConfigError
 from regflow.workflows.calendar import Schedule, WorkCalendar, format_hours, parse_hours
 from regflow.workflows.norms import Norm

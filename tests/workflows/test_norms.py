@@ -1,4 +1,5 @@
 import pytest
+
 from regflow.errors import NormError
 from regflow.workflows.norms import Norm, NormUnit
 

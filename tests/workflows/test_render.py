@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
 from regflow.errors import ModelError
 from regflow.workflows.render import (
     SVG,
@@ -17,7 +18,6 @@ from regflow.workflows.render import (
     text_width,
     wrap_text,
 )
-
 from tests.conftest import PROCESSES, ROOT
 
 MIWG = ROOT.parent / "shared" / "bpmn-miwg" / "Reference"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from regflow.workflows.norms import Norm
 from regflow.workflows.textread import find_norms, number_from_words, read_lines, role_of
 

@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from regflow.errors import ModelError
 from regflow.workflows.loader import load_process
 from regflow.workflows.validity import diff_regulations, validity_of
-
 from tests.support import three_step_model
 
 # 003_2e4deee796d008ba.txt:9-10: № 55/05 of 2015-09-22, repealed by № 37/04 of 30.05.2016.
