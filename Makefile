@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	mkdir -p build/mypy && ln -sfn ../.. build/mypy/regflow   # mypy sees the root as `regflow`
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadfile
 

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -117,6 +116,39 @@ def engine_rate(url: str, n: int) -> dict[str, float]:
     tasks = sum(one() for _ in range(n))
     elapsed = time.perf_counter() - started
     return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+
+
+def parallel_rate(url: str, n: int, processes: int) -> dict[str, float]:
+    """``processes`` OS processes working ``n`` applications each on the same database."""
+    from regflow.services.processes import deploy
+
+    deploy(_context(url), [MODEL])
+    cmd = [sys.executable, "-m", "bench.run", "--rate-worker", url, str(n)]
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(processes)
+    ]
+    tasks = 0
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError(f"rate worker failed: {out}")
+        tasks += int(out.strip().splitlines()[-1])
+    elapsed = time.perf_counter() - started
+    return {"processes": processes, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+
+
+def _rate_worker(url: str, n: int) -> None:
+    from regflow.services import applications
+
+    ctx = _context(url)
+    tasks = 0
+    for _ in range(n):
+        open_steps = applications.start(ctx, KEY).open_steps
+        while open_steps:
+            open_steps = applications.complete(ctx, open_steps[0], "bench").open_steps
+            tasks += 1
+    print(tasks)
 
 
 def ceiling(n: int) -> dict[str, float]:
@@ -281,18 +313,29 @@ def steps_report_time(url: str, repeat: int = 3) -> dict[str, float] | None:
         return _timed(lambda: fn(ctx), repeat)
 
 
+_RSS_PROBE = """
+import resource, sys
+from regflow.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="regflow", standalone_mode=False)
+finally:
+    print("RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
 def cli_peak_rss(url: str, *args: str) -> dict[str, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Peak resident memory of one CLI call, read inside that process."""
     t = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "regflow.cli", *args],
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_PROBE, *args],
         env={**os.environ, "REGFLOW_DATABASE_URL": url, "REGFLOW_NOW": START.isoformat()},
         check=True,
         capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"peak_rss_mb": max(peak, before) / 1024, "wall_ms": wall * 1000}
+    kb = int(done.stderr.rsplit("RSS_KB", 1)[1].split()[0])
+    return {"peak_rss_mb": kb / 1024, "wall_ms": wall * 1000}
 
 
 def startup() -> dict[str, float]:
@@ -323,7 +366,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--sizes", default=None, help="open applications, e.g. 1000,10000")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--rate-worker", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rate_worker:
+        _rate_worker(args.rate_worker[0], int(args.rate_worker[1]))
+        return {}
     n = args.apps or (20 if args.quick else 400)
     sizes = [
         int(s)
@@ -357,6 +404,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             pg_rate = engine_rate(pg, n)
             result["engine"]["postgresql"] = pg_rate
             result["engine"]["pg_vs_sqlite"] = pg_rate["tasks_per_s"] / rate["tasks_per_s"]
+            one = parallel_rate(pg, n // 2, 1)
+            two = parallel_rate(pg, n // 2, 2)
+            result["engine"]["pg_parallel"] = {
+                "one": one,
+                "two": two,
+                "two_vs_one": two["tasks_per_s"] / one["tasks_per_s"],
+            }
         finally:
             _drop_pg(pg)
     growth = []
