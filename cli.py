@@ -26,7 +26,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except RegflowError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from regflow.i18n import _
+
+            click.echo(_("error: {message}").format(message=exc), err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -81,11 +83,21 @@ def _console() -> Any:
 @click.option("--db", envvar="REGFLOW_DATABASE_URL", help="Database URL (default: ./regflow.db).")
 @click.option("--at", envvar="REGFLOW_NOW", help="Simulated time, e.g. 2026-07-03T17:45.")
 @click.option("--tz", envvar="REGFLOW_TZ", help="Time zone (default Asia/Almaty).")
+@click.option(
+    "--lang",
+    envvar="REGFLOW_LANG",
+    metavar="kk|ru|en",
+    help="Interface language (default: from the locale, LANG=kk_KZ.UTF-8 → kk; else en).",
+)
 @click.version_option(package_name="regflow")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, at: str | None, tz: str | None) -> None:
+def cli(
+    ctx: click.Context, db: str | None, at: str | None, tz: str | None, lang: str | None
+) -> None:
     """regflow: Kazakhstan's state-service regulations, executed and timed in working time."""
-    ctx.obj = {"db": db, "at": at, "tz": tz}
+    from regflow.i18n import choose_language, set_language
+
+    ctx.obj = {"db": db, "at": at, "tz": tz, "lang": set_language(choose_language(lang))}
 
 
 @cli.command()
@@ -110,6 +122,7 @@ def init(obj: dict[str, Any], pg_roles: bool) -> None:
 def validate(files: tuple[Path, ...]) -> None:
     """Check BPMN files without deploying them."""
     from regflow.errors import ModelError
+    from regflow.i18n import _
     from regflow.services.processes import validate as validate_files
 
     failed = 0
@@ -118,10 +131,15 @@ def validate(files: tuple[Path, ...]) -> None:
             (model,) = validate_files([path])
         except ModelError as exc:
             failed += 1
-            click.echo("error: " + " ".join(str(exc).split()), err=True)  # one line per file
+            message = " ".join(str(exc).split())  # one line per file
+            click.echo(_("error: {message}").format(message=message), err=True)
             continue
         reg = model.regulation
-        click.echo(f"ok: {path}: {reg.key} ({len(reg.steps)} steps, {len(reg.lanes)} lanes)")
+        click.echo(
+            _("ok: {path}: {key} ({steps} steps, {lanes} lanes)").format(
+                path=path, key=reg.key, steps=len(reg.steps), lanes=len(reg.lanes)
+            )
+        )
     if failed:
         sys.exit(1)
 
@@ -324,7 +342,8 @@ def tasks(
     """The task list: open steps, by due time."""
     from rich.table import Table
 
-    from regflow.services.formatting import instant
+    from regflow.i18n import N_, _
+    from regflow.services.formatting import instant, label
     from regflow.services.queries import task_list
 
     ctx = _context(obj)
@@ -333,11 +352,13 @@ def tasks(
         _print_json(rows, ctx.clock.tz)
         return
     tz = ctx.clock.tz
-    table = Table(title=f"Tasks ({len(rows)})")
-    for col in ("task", "app", "process", "step", "role", "status", "ready", "due", ""):
-        table.add_column(col)
+    table = Table(title=_("Tasks ({count})").format(count=len(rows)))
+    columns = (N_("task"), N_("app"), N_("process"), N_("step"), N_("role"), N_("status"),
+               N_("ready"), N_("due"))
+    for col in (*columns, ""):
+        table.add_column(_(col) if col else col)
     for r in rows:
-        status = r.status + (f" ({r.claimed_by})" if r.claimed_by else "")
+        status = label(r.status) + (f" ({r.claimed_by})" if r.claimed_by else "")
         table.add_row(
             str(r.id),
             str(r.application_id),
@@ -347,7 +368,7 @@ def tasks(
             status,
             instant(r.ready_at, tz),
             instant(r.due_at, tz),
-            "[red]overdue[/red]" if r.overdue else "",
+            f"[red]{_('overdue')}[/red]" if r.overdue else "",
         )
     _console().print(table)
 
@@ -358,10 +379,15 @@ def tasks(
 @click.pass_obj
 def claim(obj: dict[str, Any], task: int, user: str) -> None:
     """Take TASK so that nobody else works on it."""
+    from regflow.i18n import _
     from regflow.services.applications import claim as claim_step
 
     row = claim_step(_context(obj), task, user)
-    click.echo(f"task {row.id} claimed by {row.claimed_by}: {row.name}")
+    click.echo(
+        _("task {id} claimed by {user}: {step}").format(
+            id=row.id, user=row.claimed_by, step=row.name
+        )
+    )
 
 
 @cli.command()
@@ -374,19 +400,28 @@ def complete(
     obj: dict[str, Any], task: int, user: str, sets: tuple[str, ...], as_json: bool
 ) -> None:
     """Complete TASK, recording its working time."""
+    from regflow.i18n import _
     from regflow.services.applications import complete as complete_step
-    from regflow.services.formatting import working
+    from regflow.services.formatting import label, working
     from regflow.services.values import parse_assignments
 
     result = complete_step(_context(obj), task, user, parse_assignments(sets))
     if as_json:
         _print_json(result)
         return
-    click.echo(f"task {result.step_record_id} completed in {working(result.working_minutes)}")
+    click.echo(
+        _("task {id} completed in {time}").format(
+            id=result.step_record_id, time=working(result.working_minutes)
+        )
+    )
     if result.application_status == "completed":
-        click.echo(f"application {result.application_id} finished: {result.outcome}")
+        click.echo(
+            _("application {id} finished: {outcome}").format(
+                id=result.application_id, outcome=label(result.outcome)
+            )
+        )
     elif result.open_steps:
-        click.echo("next tasks: " + ", ".join(map(str, result.open_steps)))
+        click.echo(_("next tasks: {tasks}").format(tasks=", ".join(map(str, result.open_steps))))
     _echo_incidents(result.application_id, result.incidents)
 
 
@@ -398,7 +433,8 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
     """An application's timeline: each step, actor, times, working time, norm, overdue."""
     from rich.table import Table
 
-    from regflow.services.formatting import instant, working
+    from regflow.i18n import N_, _, ngettext
+    from regflow.services.formatting import instant, label, norm, working
     from regflow.services.queries import timeline
 
     ctx = _context(obj)
@@ -407,17 +443,30 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
         _print_json(t, ctx.clock.tz)
         return
     tz = ctx.clock.tz
-    met = {True: "met", False: "[red]missed[/red]", None: "—"}[t.deadline_met]
+    met = {True: _("met"), False: f"[red]{_('missed')}[/red]", None: "—"}[t.deadline_met]
+    status = label(t.status) + (f" ({label(t.outcome)})" if t.outcome else "")
     _console().print(
-        f"Application {t.application_id} · {t.process_key} · route {t.route or '—'} · "
-        f"{t.status}{' (' + t.outcome + ')' if t.outcome else ''}\n"
-        f"filed {instant(t.filed_at, tz)} · accepted {instant(t.accepted_at, tz)} · "
-        f"deadline {instant(t.deadline_at, tz)} ({t.deadline_norm or 'none'}) {met} · "
-        f"working time {working(t.working_minutes)}"
+        _("Application {id} · {process} · route {route} · {status}").format(
+            id=t.application_id, process=t.process_key, route=t.route or "—", status=status
+        )
+        + "\n"
+        + _(
+            "filed {filed} · accepted {accepted} · deadline {deadline} ({norm}) {met} · "
+            "working time {working}"
+        ).format(
+            filed=instant(t.filed_at, tz),
+            accepted=instant(t.accepted_at, tz),
+            deadline=instant(t.deadline_at, tz),
+            norm=norm(t.deadline_norm) if t.deadline_norm else _("none"),
+            met=met,
+            working=working(t.working_minutes),
+        )
     )
     table = Table()
-    for col in ("task", "step", "role", "actor", "ready", "completed", "working", "norm", ""):
-        table.add_column(col)
+    columns = (N_("task"), N_("step"), N_("role"), N_("actor"), N_("ready"), N_("completed"),
+               N_("working"), N_("norm"))
+    for col in (*columns, ""):
+        table.add_column(_(col) if col else col)
     for s in t.steps:
         table.add_row(
             str(s.id),
@@ -425,17 +474,25 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
             s.role or "—",
             s.actor or "—",
             instant(s.ready_at, tz),
-            instant(s.completed_at, tz) if s.completed_at else s.status,
+            instant(s.completed_at, tz) if s.completed_at else label(s.status),
             working(s.working_minutes),
-            s.norm or "—",
-            "[red]overdue[/red]" if s.overdue else "",
+            norm(s.norm),
+            f"[red]{_('overdue')}[/red]" if s.overdue else "",
         )
     _console().print(table)
     for i in t.incidents:
-        state = f"resolved {instant(i.resolved_at, tz)}" if i.resolved_at else "[red]open[/red]"
+        state = (
+            _("resolved {at}").format(at=instant(i.resolved_at, tz))
+            if i.resolved_at
+            else f"[red]{_('open')}[/red]"
+        )
+        attempts = ngettext("{n} attempt", "{n} attempts", i.attempts).format(n=i.attempts)
         _console().print(
-            f"incident {i.id}: {i.step_name or i.step_id} ({i.handler}) · {i.attempts} attempt(s)"
-            f" · opened {instant(i.opened_at, tz)} · {state} · {i.error}"
+            _("incident {id}: {step} ({handler}) · {attempts} · opened {opened} · {state} · "
+              "{error}").format(
+                id=i.id, step=i.step_name or i.step_id, handler=i.handler, attempts=attempts,
+                opened=instant(i.opened_at, tz), state=state, error=i.error,
+            )
         )
 
 
@@ -540,13 +597,22 @@ def calendar(click_ctx: click.Context, month: str | None, schedule: str, as_json
     if as_json:
         _print_json(view)
         return
-    table = Table(title=f"{year}-{mon:02d} · schedule {schedule}")
-    for col in ("date", "day", "hours", "off because"):
+    from regflow.i18n import _
+    from regflow.services.formatting import month_name, weekday_name
+
+    table = Table(
+        title=_("{month} · schedule {schedule}").format(
+            month=month_name(year, mon), schedule=schedule
+        )
+    )
+    for col in (_("date"), _("day"), _("hours"), _("off because")):
         table.add_column(col)
     for row in view.rows:
         style = "" if row.working else "dim"
+        reason = weekday_name(row.day) if row.kind == "weekend" else row.reason
         table.add_row(
-            f"{row.day:%Y-%m-%d}", row.weekday, row.hours or "—", row.reason or "", style=style
+            f"{row.day:%Y-%m-%d}", weekday_name(row.day), row.hours or "—", reason or "",
+            style=style,
         )
     _console().print(table)
 
@@ -793,7 +859,9 @@ def report(
 
         if output is None:
             raise UsageError("--format html needs -o FILE")
-        click.echo(f"report written: {write_html(ctx, output, flt).path}")
+        from regflow.i18n import _
+
+        click.echo(_("report written: {path}").format(path=write_html(ctx, output, flt).path))
         return
     if application is not None:
         from regflow.services.report_apps import application_timeline

@@ -14,22 +14,21 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
 from regflow.handlers.registry import Call, HandlerFailed, runner_for
+from regflow.i18n import _
 from regflow.services.context import Context
+from regflow.services.events import record as _event
 from regflow.services.processes import loaded, loaded_by_id
 from regflow.services.timers import sync_timers
 from regflow.services.users import authorize_step, filing_org
 from regflow.services.validity import definition_for_filing
-from regflow.store.audit import change_of
 from regflow.store.models import (
     INCIDENT_STEP_STATUS,
     OPEN_STEP_STATUSES,
     Application,
     ApplicationStatus,
-    Event,
     Incident,
     ProcessDefinition,
     StepRecord,
@@ -62,25 +61,6 @@ class Completed:
     outcome: str | None
     open_steps: list[int]
     incidents: list[int] = field(default_factory=list)  # open incidents this call left
-
-
-def _event(session: Session, at: datetime, kind: str, actor: str | None, **payload: Any) -> None:
-    # who/what/when/before/after; the row is hash-chained on insert (store/audit.py)
-    ids = (StepRecord, payload.get("step_record_id")), (Application, payload.get("application_id"))
-    model, key = next(((m, k) for m, k in ids if k is not None), (Application, 0))
-    tracked = session.identity_map.get(identity_key(model, key))
-    if tracked is not None and "before" not in payload:
-        payload.update(change_of(tracked))
-    session.add(
-        Event(
-            at=at,
-            kind=kind,
-            actor=actor,
-            application_id=payload.pop("application_id", None),
-            step_record_id=payload.pop("step_record_id", None),
-            payload=payload,
-        )
-    )
 
 
 def _service_deadline(
@@ -249,14 +229,15 @@ def start(
 def _locked_step(session: Session, step_record_id: int) -> StepRecord:
     row = session.get(StepRecord, step_record_id, with_for_update=True)
     if row is None:
-        raise NotFound(f"no task {step_record_id} (see 'regflow tasks')")
+        raise NotFound(_("no task {id} (see 'regflow tasks')").format(id=step_record_id))
     if row.status == StepStatus.COMPLETED.value:
         raise StateError(
-            f"task {row.id} was already completed by {row.completed_by} at "
-            f"{row.completed_at:%Y-%m-%d %H:%M %Z}"
+            _("task {id} was already completed by {user} at {at}").format(
+                id=row.id, user=row.completed_by, at=f"{row.completed_at:%Y-%m-%d %H:%M %Z}"
+            )
         )
     if row.status == StepStatus.CANCELLED.value:
-        raise StateError(f"task {row.id} was cancelled; it no longer needs doing")
+        raise StateError(_("task {id} was cancelled; it no longer needs doing").format(id=row.id))
     if row.status == INCIDENT_STEP_STATUS:
         raise StateError(
             f"task {row.id} is a system step waiting on an incident: "
@@ -283,7 +264,9 @@ def claim(ctx: Context, step_record_id: int, user: str) -> StepRecord:
         if row.status == StepStatus.CLAIMED.value:
             if row.claimed_by == user:
                 return row
-            raise StateError(f"task {row.id} is already claimed by {row.claimed_by}")
+            raise StateError(
+                _("task {id} is already claimed by {user}").format(id=row.id, user=row.claimed_by)
+            )
         row.status = StepStatus.CLAIMED.value
         row.claimed_by = user
         row.claimed_at = now
@@ -310,7 +293,11 @@ def complete(
         row = _locked_step(session, step_record_id)
         authorize_step(session, row, user, "complete")  # services/users.py
         if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
-            raise PermissionDenied(f"task {row.id} is claimed by {row.claimed_by}, not by {user}")
+            raise PermissionDenied(
+                _("task {id} is claimed by {owner}, not by {user}").format(
+                    id=row.id, owner=row.claimed_by, user=user
+                )
+            )
         app = session.get(Application, row.application_id, with_for_update=True)
         if app is None:  # pragma: no cover - foreign key guarantees it
             raise NotFound(f"application {row.application_id} is missing")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import ModelError, NotFound
+from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.store.models import Event, ProcessDefinition
 from regflow.workflows.loader import LoadedProcess, load_process
@@ -135,7 +136,9 @@ def latest_definition(
         .limit(1)
     ).first()
     if row is None and required:
-        raise NotFound(f"no process '{key}' is deployed (see 'regflow processes')")
+        raise NotFound(
+            _("no process '{key}' is deployed (see 'regflow processes')").format(key=key)
+        )
     return row
 
 

@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from regflow.errors import NotFound
+from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.services.incidents import IncidentRow, incidents_of
+from regflow.services.names import StepNames
 from regflow.store.models import OPEN_STEP_STATUSES, Application, StepRecord, StepStatus
 
 MAX_TASKS = 500
@@ -68,13 +70,14 @@ def task_list(
         found = [r for q in queries for r in session.scalars(q)]
         found.sort(key=lambda r: (r.due_at is None, r.due_at or now, r.id))
         rows = found[:limit]
+        names = StepNames(session)
         return [
             TaskRow(
                 id=r.id,
                 application_id=r.application_id,
                 process_key=r.process_key,
                 step_id=r.step_id,
-                name=r.name,
+                name=names(r.definition_id, r.step_id, r.name),
                 role=r.role,
                 status=r.status,
                 claimed_by=r.claimed_by,
@@ -129,7 +132,8 @@ def timeline(ctx: Context, application_id: int) -> Timeline:
     with ctx.transaction() as session:
         app = session.get(Application, application_id)
         if app is None:
-            raise NotFound(f"no application {application_id}")
+            raise NotFound(_("no application {id}").format(id=application_id))
+        names = StepNames(session)
         rows = session.scalars(
             select(StepRecord)
             .where(StepRecord.application_id == application_id)
@@ -142,7 +146,7 @@ def timeline(ctx: Context, application_id: int) -> Timeline:
                 TimelineStep(
                     id=r.id,
                     step_id=r.step_id,
-                    name=r.name,
+                    name=names(r.definition_id, r.step_id, r.name),
                     role=r.role,
                     kind=r.kind,
                     status=r.status,

@@ -28,6 +28,7 @@ from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from regflow.services.context import Context
+from regflow.services.names import step_name
 from regflow.services.processes import latest_definition, loaded
 from regflow.services.report_filter import ReportFilter
 from regflow.services.report_overdue import epoch_minutes, overdue_by_group
@@ -218,7 +219,7 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
                 process_key=key,
                 route=route,
                 step_id=step_id,
-                name=step.name if step else step_id,
+                name=step_name(reg, step_id, step.name if step else step_id),
                 role=step.role if step else None,
                 norm=" / ".join(ordered) or None,
                 norm_minutes=norm_in_minutes(

@@ -17,7 +17,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound
+from regflow.i18n import _
 from regflow.services.context import Context
+from regflow.services.names import step_name
 from regflow.services.processes import loaded
 from regflow.services.report_filter import ReportFilter
 from regflow.store.models import (
@@ -182,7 +184,8 @@ def applications_view(
                 if late is not None and (
                     row.application_id not in worst or late > worst[row.application_id][2]
                 ):
-                    worst[row.application_id] = (row.step_id, row.name, late)
+                    name = step_name(models(row.definition_id)[1], row.step_id, row.name)
+                    worst[row.application_id] = (row.step_id, name, late)
         return [
             _stats(ctx, a, *models(a.definition_id), worst.get(a.id), now)  # type: ignore[misc]
             for a in apps
@@ -195,7 +198,7 @@ def application_timeline(ctx: Context, application_id: int) -> ApplicationTimeli
     with ctx.transaction() as session:
         app = session.get(Application, application_id)
         if app is None:
-            raise NotFound(f"no application {application_id}")
+            raise NotFound(_("no application {id}").format(id=application_id))
         models = _Models(session)
         version, reg = models(app.definition_id)
         rows = session.scalars(
@@ -232,7 +235,7 @@ def _timeline_step(ctx: Context, reg: Regulation, r: StepRecord, now: datetime) 
     return TimelineStep(
         task_id=r.id,
         step_id=r.step_id,
-        name=r.name,
+        name=step_name(reg, r.step_id, r.name),
         kind=r.kind,
         role=r.role,
         status=r.status,

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from regflow.i18n import N_, _, get_language
 from regflow.services.context import Context
-from regflow.services.formatting import instant, working
+from regflow.services.formatting import WORKING_DAY_MINUTES, instant, label, norm, working
+from regflow.services.names import step_name
 from regflow.services.report import (
     PersonStats,
     StepStats,
@@ -60,8 +62,8 @@ class HtmlReport:
 
 
 def _table(headers: Sequence[str], rows: list[list[tuple[str, str]]]) -> str:
-    """Rows of (text, css class) cells; the text is escaped here."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    """Rows of (text, css class) cells; the text is escaped here, the headers translated."""
+    head = "".join(f"<th>{escape(_(h))}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f'<td class="{c}">{escape(t)}</td>' for t, c in row) + "</tr>"
         for row in rows
@@ -80,69 +82,74 @@ def _steps_section(steps: list[StepStats]) -> str:
             (working(round(s.median_minutes)), "n"),
             (working(s.p90_minutes), "n"),
             (working(s.max_minutes), "n"),
-            (s.norm or "—", ""),
+            (norm(s.norm), ""),
             (f"{s.over_norm_share:.0%}", "n late" if s.over_norm else "n"),
             (working(s.overdue_minutes), "n"),
         ]
         for s in steps
     ]
     headers = (
-        "process",
-        "route",
-        "step",
-        "role",
+        N_("process"),
+        N_("route"),
+        N_("step"),
+        N_("role"),
         "n",
-        "median",
-        "p90",
-        "max",
-        "norm",
-        "over norm",
-        "overdue time",
+        N_("median"),
+        N_("p90"),
+        N_("max"),
+        N_("norm"),
+        N_("over norm"),
+        N_("overdue time"),
     )
     cards = "".join(
         f'<div class="card"><p><b>{escape(s.name[:70])}</b><br><span class="muted">'
-        f"{escape(s.process_key)} · {escape(s.route or '—')} · n={s.count} · norm "
-        f"{escape(s.norm or '—')}</span></p>{step_chart(s)}</div>"
+        f"{escape(s.process_key)} · {escape(s.route or '—')} · n={s.count} · {escape(_('norm'))} "
+        f"{escape(norm(s.norm))}</span></p>{step_chart(s)}</div>"
         for s in steps
     )
     return (
-        "<h2>Steps: working time against the norm</h2>"
+        f"<h2>{escape(_('Steps: working time against the norm'))}</h2>"
         + _table(headers, rows)
-        + f'<h3>Working time per step</h3><div class="charts">{cards}</div>'
+        + f"<h3>{escape(_('Working time per step'))}</h3>"
+        + f'<div class="charts">{cards}</div>'
     )
+
+
+def deadline_norm(text: str | None) -> str:
+    return norm(text) if text else _("none")
 
 
 def _applications_section(apps: list[ApplicationStats], ctx: Context) -> str:
     tz = ctx.clock.tz
-    met = {True: ("met", "n"), False: ("missed", "n late"), None: ("—", "n")}
+    met = {True: (_("met"), "n"), False: (_("missed"), "n late"), None: ("—", "n")}
     rows = [
         [
             (str(a.application_id), "n"),
             (a.process_key, ""),
             (a.route or "—", ""),
-            (a.status + (f" ({a.outcome})" if a.outcome else ""), ""),
+            (label(a.status) + (f" ({label(a.outcome)})" if a.outcome else ""), ""),
             (instant(a.filed_at, tz), ""),
             (instant(a.finished_at, tz), ""),
             (working(a.working_minutes), "n"),
-            (f"{instant(a.deadline_at, tz)} ({a.deadline_norm or 'none'})", ""),
+            (f"{instant(a.deadline_at, tz)} ({deadline_norm(a.deadline_norm)})", ""),
             met[a.deadline_met],
             (f"{a.worst_step} (+{working(a.worst_overdue_minutes)})" if a.worst_step else "—", ""),
         ]
         for a in apps
     ]
     headers = (
-        "app",
-        "process",
-        "route",
-        "status",
-        "filed",
-        "finished",
-        "working time",
-        "service deadline",
-        "met",
-        "overran most",
+        N_("app"),
+        N_("process"),
+        N_("route"),
+        N_("status"),
+        N_("filed"),
+        N_("finished"),
+        N_("working time"),
+        N_("service deadline"),
+        N_("met"),
+        N_("overran most"),
     )
-    return "<h2>Applications</h2>" + _table(headers, rows)
+    return f"<h2>{escape(_('Applications'))}</h2>" + _table(headers, rows)
 
 
 def _people_section(people: list[PersonStats]) -> str:
@@ -156,8 +163,8 @@ def _people_section(people: list[PersonStats]) -> str:
         ]
         for p in people
     ]
-    headers = ("role", "tasks done", "median", "over norm", "open now")
-    return "<h2>Roles</h2>" + _table(headers, rows)
+    headers = (N_("role"), N_("tasks done"), N_("median"), N_("over norm"), N_("open now"))
+    return f"<h2>{escape(_('Roles'))}</h2>" + _table(headers, rows)
 
 
 def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
@@ -179,13 +186,16 @@ def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
         for key, step_id, completed_at, due_at in session.execute(query):
             if completed_at is None:  # pragma: no cover - completed steps have it
                 continue
-            year, week, _ = completed_at.astimezone(tz).isocalendar()
+            year, week, _weekday = completed_at.astimezone(tz).isocalendar()
             cell = cells[((key, step_id), f"{year}-W{week:02d}")]
             cell[0] += int(due_at is not None and completed_at > due_at)
             cell[1] += 1
         regs = regulations(session, {k for (k, _), _ in cells})
     if not cells:
-        return "<h2>Overdue by week</h2><p class='muted'>No completed steps.</p>"
+        return (
+            f"<h2>{escape(_('Overdue by week'))}</h2>"
+            f"<p class='muted'>{escape(_('No completed steps.'))}</p>"
+        )
 
     def order(step: tuple[str, str]) -> tuple[str, int]:
         reg = regs.get(step[0])
@@ -194,7 +204,8 @@ def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
 
     def label(step: tuple[str, str]) -> str:
         reg = regs.get(step[0])
-        name = reg.steps[step[1]].name if reg and step[1] in reg.steps else step[1]
+        name = step_name(reg, step[1], reg.steps[step[1]].name if reg and step[1] in reg.steps
+                         else step[1])
         return f"{step[0]} · {name}"
 
     steps = sorted({s for s, _ in cells}, key=order)
@@ -202,16 +213,26 @@ def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
     labels = [label(s) for s in steps]
     flat = {(label(s), w): (v[0], v[1]) for (s, w), v in cells.items()}
     return (
-        "<h2>Overdue by week</h2><p class='muted'>Completed steps over norm / completed, per ISO "
-        "week of completion.</p>" + heatmap(labels, weeks, flat)
+        f"<h2>{escape(_('Overdue by week'))}</h2><p class='muted'>"
+        + escape(_("Completed steps over norm / completed, per ISO week of completion."))
+        + "</p>"
+        + heatmap(labels, weeks, flat)
     )
 
 
 def _gantt_section(ctx: Context, apps: list[ApplicationStats], limit: int) -> str:
     parts = [
-        f"<h2>Timelines (first {min(limit, len(apps))} applications)</h2>",
-        "<p class='muted'>Calendar time; light: waiting, dark: in hand, red: over norm; "
-        "black tick: step due; dashed red: service deadline; grey: days off.</p>",
+        "<h2>"
+        + escape(_("Timelines (first {count} applications)").format(count=min(limit, len(apps))))
+        + "</h2>",
+        "<p class='muted'>"
+        + escape(
+            _(
+                "Calendar time; light: waiting, dark: in hand, red: over norm; black tick: step "
+                "due; dashed red: service deadline; grey: days off."
+            )
+        )
+        + "</p>",
     ]
     now = ctx.now()
     with ctx.transaction() as session:
@@ -221,8 +242,8 @@ def _gantt_section(ctx: Context, apps: list[ApplicationStats], limit: int) -> st
         reg = regs.get(a.process_key)
         calendar = ctx.calendar(reg.schedule if reg else "akimat")
         parts.append(
-            f"<h3>Application {a.application_id} · {escape(a.process_key)} · "
-            f"{escape(a.route or '—')} · {escape(a.status)}</h3>" + gantt(t, calendar, now)
+            f"<h3>{escape(_('Application'))} {a.application_id} · {escape(a.process_key)} · "
+            f"{escape(a.route or '—')} · {escape(label(a.status))}</h3>" + gantt(t, calendar, now)
         )
     return "".join(parts)
 
@@ -233,10 +254,12 @@ def write_html(
     flt: ReportFilter | None = None,
     *,
     gantt_limit: int = GANTT_LIMIT,
-    title: str = "regflow: step timing report",
+    title: str | None = None,
 ) -> HtmlReport:
-    """Write the whole report (steps, applications, roles, charts) to one HTML file."""
+    """Write the whole report (steps, applications, roles, charts) to one HTML file, in the
+    interface's language."""
     flt = flt or ReportFilter()
+    title = title or _("regflow: step timing report")
     steps = steps_view(ctx, flt)
     apps = applications_view(ctx, flt, limit=APPLICATION_ROWS)
     people = people_view(ctx, flt, by="role")
@@ -244,10 +267,19 @@ def write_html(
     body = "".join(
         [
             f"<h1>{escape(title)}</h1>",
-            f"<p class='muted'>As of {instant(generated, ctx.clock.tz)} "
-            f"({escape(str(ctx.clock.tz))}). Durations are working time: 1 wd = one "
-            "working day of the schedule (8 h for an akimat); a step is over norm when "
-            "completed after its due time.</p>",
+            "<p class='muted'>"
+            + escape(
+                _(
+                    "As of {now} ({tz}). Durations are working time: {wd} = one working day of "
+                    "the schedule (8 h for an akimat); a step is over norm when completed after "
+                    "its due time."
+                ).format(
+                    now=instant(generated, ctx.clock.tz),
+                    tz=ctx.clock.tz,
+                    wd=working(WORKING_DAY_MINUTES),
+                )
+            )
+            + "</p>",
             _steps_section(steps),
             _heatmap_section(ctx, flt),
             _applications_section(apps, ctx),
@@ -256,7 +288,7 @@ def write_html(
         ]
     )
     document = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{get_language()}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>"
     )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from regflow.i18n import N_
+from regflow.services.formatting import span
 from regflow.services.report import PersonStats, StepStats
 from regflow.services.report_apps import ApplicationStats, ApplicationTimeline, TimelineStep
 
@@ -58,6 +60,7 @@ PEOPLE_COLUMNS = (
     "over_norm_share",
     "open_now",
 )
+BY_LABELS = {"role": N_("role"), "user": N_("user")}
 TIMELINE_COLUMNS = (
     "application_id",
     "task_id",
@@ -208,22 +211,23 @@ def to_json_value(view: str, result: Any, tz: tzinfo) -> Any:
 def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list[str]]]:
     """A view for people at a terminal: title, headers and text cells (durations as
     ``1 wd 3 h 20 min``, instants in the provider's zone). ``[red]`` marks what is late."""
-    from regflow.services.formatting import instant, working
+    from regflow.i18n import _
+    from regflow.services.formatting import instant, label, norm, working
 
     late = "[red]{}[/red]".format
     if view == "steps":
         headers = [
-            "process",
-            "route",
-            "step",
-            "role",
+            N_("process"),
+            N_("route"),
+            N_("step"),
+            N_("role"),
             "n",
-            "median",
-            "p90",
-            "max",
-            "norm",
-            "over norm",
-            "overdue",
+            N_("median"),
+            N_("p90"),
+            N_("max"),
+            N_("norm"),
+            N_("over norm"),
+            N_("overdue"),
         ]
         rows = [
             [
@@ -235,33 +239,34 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
                 working(round(s.median_minutes)),
                 working(s.p90_minutes),
                 working(s.max_minutes),
-                s.norm or "—",
+                norm(s.norm),
                 (late if s.over_norm else str)(f"{s.over_norm_share:.0%}"),
                 working(s.overdue_minutes),
             ]
             for s in result
         ]
-        return "Steps: working time against the norm (completed steps)", headers, rows
+        title = _("Steps: working time against the norm (completed steps)")
+        return title, [_(h) for h in headers], rows
     if view == "applications":
-        met = {True: "met", False: late("missed"), None: "—"}
+        met = {True: _("met"), False: late(_("missed")), None: "—"}
         headers = [
-            "app",
-            "process",
-            "route",
-            "status",
-            "filed",
-            "finished",
-            "working",
-            "deadline",
-            "met",
-            "overran most",
+            N_("app"),
+            N_("process"),
+            N_("route"),
+            N_("status"),
+            N_("filed"),
+            N_("finished"),
+            N_("working"),
+            N_("deadline"),
+            N_("met"),
+            N_("overran most"),
         ]
         rows = [
             [
                 str(a.application_id),
                 a.process_key,
                 a.route or "—",
-                a.status + (f" ({a.outcome})" if a.outcome else ""),
+                label(a.status) + (f" ({label(a.outcome)})" if a.outcome else ""),
                 instant(a.filed_at, tz),
                 instant(a.finished_at, tz),
                 working(a.working_minutes),
@@ -271,10 +276,11 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
             ]
             for a in result
         ]
-        return f"Applications ({len(rows)})", headers, rows
+        return _("Applications ({count})").format(count=len(rows)), [_(h) for h in headers], rows
     if view == "people":
         by = result[0].by if result else "role"
-        headers = [by, "tasks done", "median", "over norm", "open now"]
+        headers = [BY_LABELS.get(by, by), N_("tasks done"), N_("median"), N_("over norm"),
+                   N_("open now")]
         rows = [
             [
                 p.key,
@@ -285,14 +291,23 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
             ]
             for p in result
         ]
-        return f"People by {by}", headers, rows
+        title = _("People by role") if by == "role" else _("People by user")
+        return title, [_(h) for h in headers], rows
     t: ApplicationTimeline = result
     a = t.application
-    verdict = {True: "met", False: late("missed"), None: "—"}[a.deadline_met]
-    title = (
-        f"Application {a.application_id} · {a.process_key} v{a.version} · route "
-        f"{a.route or '—'} · {a.status}{' (' + a.outcome + ')' if a.outcome else ''} · working "
-        f"{working(a.working_minutes)} · deadline {instant(a.deadline_at, tz)} {verdict}"
+    verdict = {True: _("met"), False: late(_("missed")), None: "—"}[a.deadline_met]
+    title = _(
+        "Application {id} · {process} v{version} · route {route} · {status} · working {working} · "
+        "deadline {deadline} {verdict}"
+    ).format(
+        id=a.application_id,
+        process=a.process_key,
+        version=a.version,
+        route=a.route or "—",
+        status=label(a.status) + (f" ({label(a.outcome)})" if a.outcome else ""),
+        working=working(a.working_minutes),
+        deadline=instant(a.deadline_at, tz),
+        verdict=verdict,
     )
     headers = [
         "task",
@@ -317,28 +332,14 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
             s.actor or "—",
             instant(s.ready_at, tz),
             instant(s.claimed_at, tz),
-            instant(s.completed_at, tz) if s.completed_at else s.status,
+            instant(s.completed_at, tz) if s.completed_at else label(s.status),
             working(s.waiting_minutes),
             working(s.handling_minutes),
             working(s.working_minutes),
             span(s.calendar_minutes),
-            s.norm or "—",
+            norm(s.norm),
             late("+" + working(s.overdue_minutes)) if s.overdue else "",
         ]
         for s in t.steps
     ]
-    return title, headers, rows
-
-
-def span(minutes: int | None) -> str:
-    """Calendar time, nights and days off included: ``4 d 17 h``, ``22 h 45 min``."""
-    if minutes is None:
-        return "—"
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
-    if hours:
-        parts.append(f"{hours} h")
-    if mins or not parts:
-        parts.append(f"{mins} min")
-    return " ".join(parts)
+    return title, [_(h) for h in headers], rows

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
 
+from regflow.i18n import _
 from regflow.services.formatting import working
 from regflow.services.report import Histogram, StepStats, percentile
 from regflow.services.report_apps import ApplicationTimeline
@@ -79,7 +80,7 @@ def step_chart(s: StepStats, width: int = 440, height: int = 120) -> str:
         body.append(_text(min(nx + 3, width - 60), 10, "norm", fill=NORM))
     body.append(_text(left, height - 5, "0"))
     body.append(_text(width - right, height - 5, working(round(top_value * 1.05)), "end"))
-    return _svg(width, height, body, f"working time of {s.name}")
+    return _svg(width, height, body, _("working time of {step}").format(step=s.name))
 
 
 def _box(hist: Histogram, x: Callable[[float], float], y: float, s: StepStats) -> list[str]:
@@ -87,8 +88,8 @@ def _box(hist: Histogram, x: Callable[[float], float], y: float, s: StepStats) -
     lo, hi = hist[0][0], hist[-1][0]
     mid = s.median_minutes
     tip = (
-        f"min {working(lo)} · Q1 {working(q1)} · median {working(round(mid))} · "
-        f"Q3 {working(q3)} · p90 {working(s.p90_minutes)} · max {working(hi)}"
+        f"{_('min')} {working(lo)} · Q1 {working(q1)} · {_('median')} {working(round(mid))} · "
+        f"Q3 {working(q3)} · p90 {working(s.p90_minutes)} · {_('max')} {working(hi)}"
     )
     return [
         f'<line x1="{x(lo):.1f}" y1="{y:.1f}" x2="{x(hi):.1f}" y2="{y:.1f}" stroke="#555"/>',
@@ -121,7 +122,7 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
         midnight = datetime.combine(day, datetime.min.time(), calendar.tz)
         a, b = max(midnight, start), min(midnight + timedelta(days=1), end)
         if not calendar.is_working_day(day) and b > a:
-            reason = calendar.day_off_reason(day) or "day off"
+            reason = calendar.day_off_reason(day) or _("day off")
             body.append(_rect(x(a), top - 4, x(b) - x(a), height - top, "#eeeeee", reason))
         if midnight >= start:
             body.append(_text(x(midnight) + 2, 12, f"{day:%d.%m}", fill="#888"))
@@ -139,7 +140,7 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
                 x(claimed) - x(s.ready_at),
                 row_h - 5,
                 LATE_WAITING if late else WAITING,
-                f"{s.name}: waiting {working(s.waiting_minutes)}",
+                f"{s.name}: {_('waiting')} {working(s.waiting_minutes)}",
             )
         )
         body.append(
@@ -149,15 +150,15 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
                 x(done) - x(claimed),
                 row_h - 5,
                 LATE if late else HANDLING,
-                f"{s.name}: handling {working(s.handling_minutes)}"
-                + (f", overdue {working(s.overdue_minutes)}" if late else ""),
+                f"{s.name}: {_('handling')} {working(s.handling_minutes)}"
+                + (f", {_('overdue')} {working(s.overdue_minutes)}" if late else ""),
             )
         )
         if s.due_at is not None and s.due_at <= end:
             dx = x(s.due_at)
             body.append(
                 f'<line x1="{dx:.1f}" y1="{y:.1f}" x2="{dx:.1f}" y2="{y + row_h - 1:.1f}" '
-                f'stroke="#000" stroke-width="2"><title>due</title></line>'
+                f'stroke="#000" stroke-width="2"><title>{escape(_("due"))}</title></line>'
             )
     if t.application.deadline_at is not None:
         dx = x(t.application.deadline_at)
@@ -165,7 +166,12 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
             f'<line x1="{dx:.1f}" y1="14" x2="{dx:.1f}" y2="{height:.1f}" stroke="{NORM}" '
             'stroke-dasharray="4,3"><title>service deadline</title></line>'
         )
-    return _svg(width, height, body, f"timeline of application {t.application.application_id}")
+    return _svg(
+        width,
+        height,
+        body,
+        _("timeline of application {id}").format(id=t.application.application_id),
+    )
 
 
 def heatmap(
@@ -192,4 +198,4 @@ def heatmap(
                 body.append(
                     _text(label_w + c * cell_w + cell_w / 2, y + 14, f"{over}/{done}", "middle")
                 )
-    return _svg(width, height, body, "overdue heatmap of steps by week")
+    return _svg(width, height, body, _("overdue heatmap of steps by week"))

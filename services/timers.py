@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from regflow.errors import NotFound, RegflowError, StateError, UsageError
 from regflow.handlers.escalation import Escalation, send
 from regflow.services.context import Context
+from regflow.services.events import record as _event
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
     TIMER_CANCELLED,
@@ -47,19 +48,6 @@ from regflow.workflows.norms import Norm, NormUnit
 
 LOG = logging.getLogger("regflow.worker")
 LEASE = timedelta(minutes=5)  # wall-clock back-off after a failed firing or a start claim
-
-
-def _event(session: Session, at: datetime, kind: str, actor: str | None, **payload: Any) -> None:
-    session.add(
-        Event(
-            at=at,
-            kind=kind,
-            actor=actor,
-            application_id=payload.pop("application_id", None),
-            step_record_id=payload.pop("step_record_id", None),
-            payload=payload,
-        )
-    )
 
 
 def _schedule_of(instance: Any, timer: wt.WaitingTimer) -> str:

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
+from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
@@ -72,9 +73,11 @@ def open_mode(session: Session) -> bool:
 def _user(session: Session, name: str) -> User:
     user = session.scalars(select(User).where(User.name == name)).first()
     if user is None:
-        raise PermissionDenied(f"unknown user '{name}' (see 'regflow users list')")
+        raise PermissionDenied(
+            _("unknown user '{name}' (see 'regflow users list')").format(name=name)
+        )
     if not user.active:
-        raise PermissionDenied(f"user '{name}' is disabled")
+        raise PermissionDenied(_("user '{name}' is disabled").format(name=name))
     return user
 
 
@@ -124,14 +127,17 @@ def authorize_step(session: Session, row: StepRecord, user: str, action: str) ->
     delegated = _delegate_of(session, row.id) == user
     if row.role and row.role not in person.roles and not delegated:
         raise PermissionDenied(
-            f"task {row.id} belongs to lane '{row.role}'; {user} holds "
-            f"{', '.join(person.roles) or 'no role'}"
+            _("task {id} belongs to lane '{role}'; {user} holds {roles}").format(
+                id=row.id, role=row.role, user=user, roles=", ".join(person.roles) or _("no role")
+            )
         )
     app = session.get(Application, row.application_id)
     org = lane_org(app, row.role) if app is not None else None
     if org is not None and person.org != org:
         raise PermissionDenied(
-            f"task {row.id} is worked in organisation '{org}'; {user} belongs to '{person.org}'"
+            _("task {id} is worked in organisation '{org}'; {user} belongs to '{own}'").format(
+                id=row.id, org=org, user=user, own=person.org
+            )
         )
 
 
@@ -246,7 +252,7 @@ def delegate(ctx: Context, step_record_id: int, to: str, user: str) -> Delegated
     with ctx.transaction() as session:
         row = session.get(StepRecord, step_record_id, with_for_update=True)
         if row is None:
-            raise NotFound(f"no task {step_record_id} (see 'regflow tasks')")
+            raise NotFound(_("no task {id} (see 'regflow tasks')").format(id=step_record_id))
         if row.status not in OPEN_STEP_STATUSES:
             raise StateError(f"task {row.id} is {row.status}; only open tasks can be delegated")
         if row.status == StepStatus.CLAIMED.value and row.claimed_by not in (user, to):

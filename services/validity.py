@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from regflow.clock import zone
 from regflow.errors import NotFound, StateError, UsageError
+from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.services.processes import definition_version, loaded
 from regflow.store.models import Application, Event, ProcessDefinition, StepRecord, StepStatus
@@ -89,7 +90,9 @@ def chain(session: Session, key: str) -> list[Link]:
     """The versions of ``key`` and of the keys it replaces or is replaced by, in legal order."""
     found = _chains(list(session.scalars(select(ProcessDefinition))))
     if key not in found:
-        raise NotFound(f"no process '{key}' is deployed (see 'regflow processes')")
+        raise NotFound(
+            _("no process '{key}' is deployed (see 'regflow processes')").format(key=key)
+        )
     return found[key]
 
 
@@ -103,23 +106,30 @@ def in_force(links: list[Link], day: date, key: str) -> Link:
     if not started:
         first = links[0]
         raise StateError(
-            f"regulation {key} is not yet in force on {day}: its first version, "
-            f"{_describe(first)}, comes into force on {first.validity.in_force_from}"
+            _(
+                "regulation {key} is not yet in force on {day}: its first version, {version}, "
+                "comes into force on {start}"
+            ).format(
+                key=key, day=day, version=_describe(first), start=first.validity.in_force_from
+            )
         )
     current = started[-1]
     v = current.validity
     if v.repealed_by_day(day):
         later = links[len(started) :]
         tail = (
-            f"; the next version, {later[0].label}, comes into force on "
-            f"{later[0].validity.in_force_from}"
+            _("; the next version, {version}, comes into force on {start}").format(
+                version=later[0].label, start=later[0].validity.in_force_from
+            )
             if later
             else ""
         )
+        by = _(" by {act}").format(act=v.repealed_by) if v.repealed_by else ""
         raise StateError(
-            f"regulation {_describe(current)} was repealed on {v.repealed_on}"
-            f"{' by ' + v.repealed_by if v.repealed_by else ''}; no regulation in force replaces "
-            f"it on {day}{tail}"
+            _(
+                "regulation {version} was repealed on {day}{by}; no regulation in force "
+                "replaces it on {on}{tail}"
+            ).format(version=_describe(current), day=v.repealed_on, by=by, on=day, tail=tail)
         )
     return current
 

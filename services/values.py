@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from regflow.errors import UsageError
+from regflow.i18n import _
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_VALUE = 10_000
@@ -27,7 +28,7 @@ def parse_value(text: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
-            raise UsageError(f"not valid JSON: {text[:60]!r}") from None
+            raise UsageError(_("not valid JSON: {text}").format(text=repr(text[:60]))) from None
     return text
 
 
@@ -37,15 +38,19 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep:
-            raise UsageError(f"expected key=value, got {pair[:60]!r}")
+            raise UsageError(_("expected key=value, got {text}").format(text=repr(pair[:60])))
         if not _KEY.match(key):
             raise UsageError(
-                f"{key[:60]!r} is not a valid name"
-                " (letters, digits and _, not starting with a digit)"
+                _("{name} is not a valid name (letters, digits and _, not starting with a digit)")
+                .format(name=repr(key[:60]))
             )
         if key in RESERVED:
-            raise UsageError(f"'{key}' is set by regflow itself (use --route)")
+            raise UsageError(_("'{key}' is set by regflow itself (use --route)").format(key=key))
         if len(value) > MAX_VALUE:
-            raise UsageError(f"the value of '{key}' is longer than {MAX_VALUE} characters")
+            raise UsageError(
+                _("the value of '{key}' is longer than {limit} characters").format(
+                    key=key, limit=MAX_VALUE
+                )
+            )
         data[key] = parse_value(value)
     return data

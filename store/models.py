@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -96,7 +97,7 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.RUNNING.value)
     outcome: Mapped[str | None] = mapped_column(String(50))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    snapshot: Mapped[str] = mapped_column(Text)
+    snapshot: Mapped[bytes] = mapped_column(LargeBinary)  # zlib JSON (workflows/engine.py)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     filed_at: Mapped[datetime]
     accepted_at: Mapped[datetime]

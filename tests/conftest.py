@@ -93,7 +93,12 @@ class Cli:
     def __call__(self, *args: str, at: str | None = None, expect: int | None = 0) -> Result:
         from regflow.cli import cli
 
-        env = {"REGFLOW_DATABASE_URL": self.url, "REGFLOW_NOW": at or "", "REGFLOW_DEBUG": ""}
+        env = {
+            "REGFLOW_DATABASE_URL": self.url,
+            "REGFLOW_NOW": at or "",
+            "REGFLOW_DEBUG": "",
+            "REGFLOW_LANG": "en",  # English whatever the machine's locale; --lang overrides
+        }
         result = self.runner.invoke(cli, list(args), env=env, catch_exceptions=False)
         if expect is not None:
             assert result.exit_code == expect, (result.output, result.stderr)

@@ -40,48 +40,12 @@ def three_step_model(
 
 
 def default_decisions(reg, items, route):  # type: ignore[no-untyped-def]
-    """Values for a step's decisions that keep the application on the regular path.
+    """Values for a step's decisions that keep the application on the regular path: for each
+    decision, a value for which no condition reading only it (and the route) is true, so every
+    gateway takes its default flow (the simulator's own rule, services/simulate.py)."""
+    from regflow.services.simulate import decisions
 
-    For each decision the candidates are True/False (bool) or the string constants that the
-    model's conditions compare it with; the chosen value is one for which no condition that
-    reads only this decision (and the route) is true, so every gateway takes its default flow.
-    """
-    import re
-
-    from regflow.errors import ExpressionError
-    from regflow.workflows.expressions import Expression
-
-    conditions = [
-        Expression(f.condition) for flows in reg.flows.values() for f in flows if f.condition
-    ]
-    data = {}
-    for item in items:
-        if item.type == "bool":
-            candidates = [True, False]
-        elif item.type == "int":
-            candidates = [1, 0]
-        else:
-            found = {
-                m.group(1)
-                for c in conditions
-                for m in re.finditer(rf"{item.name}\s*==\s*[\"']([^\"']+)", c.source)
-            }
-            candidates = ["regular", *sorted(found)]
-        relevant = [
-            c for c in conditions if item.name in c.names() and c.names() <= {item.name, "route"}
-        ]
-
-        def fires(value, relevant=relevant, name=item.name):  # type: ignore[no-untyped-def]
-            hits = 0
-            for c in relevant:
-                try:
-                    hits += bool(c.evaluate({name: value, "route": route}))
-                except ExpressionError:
-                    pass
-            return hits
-
-        data[item.name] = min(candidates, key=fires)
-    return data
+    return decisions(reg, tuple(items), route)
 
 
 def fixture_applicant(answers):  # type: ignore[no-untyped-def]

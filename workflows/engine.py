@@ -9,6 +9,7 @@ re-uses the cached spec object. Gateway conditions and scripts run in the safe e
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -209,14 +210,25 @@ class Instance:
         ready = self.workflow.get_tasks(state=TaskState.READY)
         return dict(ready[0].data) if ready else dict(self.workflow.data)
 
-    def snapshot(self) -> str:
+    def snapshot(self) -> bytes:
+        """The application's own state (no spec), as zlib-compressed JSON: about a fifth of the
+        plain text, which matters at a million stored applications."""
         _SERIALIZER.registry._encoder_mode = True
         try:
             dct = _SERIALIZER.to_dict(self.workflow)
         finally:
             _SERIALIZER.registry._encoder_mode = False
         dct["serializer_version"] = SNAPSHOT_VERSION
-        return json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False)
+        text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False)
+        return zlib.compress(text.encode("utf-8"), 1)
+
+
+def snapshot_dict(snapshot: bytes | str) -> dict[str, Any]:
+    """The JSON inside a stored snapshot (compressed bytes, or plain text from before 0006)."""
+    if isinstance(snapshot, bytes | bytearray | memoryview):
+        snapshot = zlib.decompress(bytes(snapshot)).decode("utf-8")
+    result: dict[str, Any] = json.loads(snapshot)
+    return result
 
 
 def start(process: LoadedProcess, data: dict[str, Any]) -> Instance:
@@ -226,8 +238,8 @@ def start(process: LoadedProcess, data: dict[str, Any]) -> Instance:
     return Instance(process, workflow)
 
 
-def restore(process: LoadedProcess, snapshot: str) -> Instance:
-    dct = json.loads(snapshot)
+def restore(process: LoadedProcess, snapshot: bytes | str) -> Instance:
+    dct = snapshot_dict(snapshot)
     version = dct.pop("serializer_version", None)
     if version != SNAPSHOT_VERSION:
         raise StateError(f"snapshot format {version!r} is not {SNAPSHOT_VERSION!r}")

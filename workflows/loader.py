@@ -129,6 +129,16 @@ def properties_of(element: etree._Element) -> dict[str, str]:
     return found
 
 
+def names_of(props: dict[str, str]) -> dict[str, str]:
+    """Translated names from properties ``name_ru``, ``name_en``...: language code → name. The
+    element's own ``name`` stays the model's language (Kazakh in the library)."""
+    return {
+        k.removeprefix("name_"): v
+        for k, v in props.items()
+        if k.startswith("name_") and len(k) == 7 and k[5:].isalpha() and v
+    }
+
+
 def _local(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
@@ -162,7 +172,12 @@ def _lanes(process: etree._Element, filename: str) -> tuple[dict[str, Lane], dic
             raise ModelError(
                 "a lane has neither an id nor a role", file=filename, line=lane.sourceline
             )
-        lanes[role] = Lane(role=role, name=lane.get("name") or role, schedule=props.get("schedule"))
+        lanes[role] = Lane(
+            role=role,
+            name=lane.get("name") or role,
+            schedule=props.get("schedule"),
+            names=names_of(props),
+        )
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             node_role[(ref.text or "").strip()] = role
     return lanes, node_role
@@ -434,6 +449,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
                 outputs=_inputs(props.get("outputs", "")),
                 handler=props.get("handler") if kind is StepKind.SERVICE else None,
                 line=el.sourceline,
+                names=names_of(props),
             )
         elif tag == "scriptTask":
             script = el.find("bpmn:script", NS)
@@ -486,6 +502,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
         step_order=tuple(n for n in order if n in steps),
         flows=flows,
         start_ids=tuple(e.get("id", "") for e in process.iterfind("bpmn:startEvent", NS)),
+        names=names_of(props),
     )
 
     _check_shapes(root, process, filename)

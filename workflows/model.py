@@ -22,6 +22,8 @@ class Lane:
     role: str
     name: str
     schedule: str | None = None
+    # the name in other languages (properties name_ru, name_en): language code → name
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Step:
     outputs: tuple[Input, ...] = ()  # what a service step's handler answers
     handler: str | None = None
     line: int | None = None
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # see Lane
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Regulation:
     step_order: tuple[str, ...] = ()
     flows: dict[str, tuple[Flow, ...]] = field(default_factory=dict)
     start_ids: tuple[str, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)  # see Lane
 
     @property
     def schedule(self) -> str:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -95,13 +94,14 @@ def test_snapshot_keeps_the_spec_out(sqlite_url: str, model: Path) -> None:
 
     from regflow.store.db import unit_of_work
     from regflow.store.models import Application
+    from regflow.workflows.engine import snapshot_dict
 
     ctx = context(sqlite_url, at("2026-07-01 10:00"))
     deploy(ctx, [model])
     app = applications.start(ctx, "three_steps")
     with unit_of_work(sqlite_url) as session:
         snapshot = session.scalars(select(Application.snapshot)).one()
-    dct = json.loads(snapshot)
+    dct = snapshot_dict(snapshot)
     assert "spec" not in dct and "subprocess_specs" not in dct
     assert timeline(ctx, app.application_id).steps[0].step_id == "Task_register"
 

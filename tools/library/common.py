@@ -40,6 +40,7 @@ class Step:
     line: int
     result: str | None = None
     inputs: str | None = None
+    names: dict[str, str] | None = None  # translated names: {"name_ru": ..., "name_en": ...}
 
 
 class Model:
@@ -67,6 +68,7 @@ class Model:
             result=s.result,
             inputs=s.inputs,
             id=s.id,
+            properties=s.names,
         )
 
     def service(
@@ -139,15 +141,21 @@ def new_model(
     properties: dict[str, str] | None = None,
     start_role: str | None = None,
     lane_schedules: dict[str, str] | None = None,
+    lane_names: dict[str, dict[str, str]] | None = None,
 ) -> Model:
-    """Builder, lanes (top to bottom as given), start event and ``Gateway_route``."""
+    """Builder, lanes (top to bottom as given), start event and ``Gateway_route``.
+
+    ``lane_names`` gives a lane's translated names by role ({"name_ru": ..., "name_en": ...})."""
     props: dict[str, str] = {"routes": ", ".join(routes)}
     props.update(properties or {})
     props["source"] = f"{seed}:{lines[0]}-{lines[1]}"
     b = ProcessBuilder(key=key, name=name, properties=props)
     lane_map = {
         role: b.lane(
-            role, lname, schedule={**ROLE_SCHEDULES, **(lane_schedules or {})}.get(role)
+            role,
+            lname,
+            schedule={**ROLE_SCHEDULES, **(lane_schedules or {})}.get(role),
+            properties=(lane_names or {}).get(role),
         )
         for role, lname in lanes
     }

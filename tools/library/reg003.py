@@ -114,8 +114,37 @@ APPLICANT = ("applicant", "Көрсетілетін қызметті алушы"
 
 
 def _model(key: str, name: str, routes: list[str], lines: tuple[int, int],
-           lanes: list[tuple[str, str]]) -> Model:
-    return new_model(key, name, routes, SEED, lines, lanes, properties=dict(LEGAL))
+           lanes: list[tuple[str, str]], names: dict[str, dict[str, str]] | None = None) -> Model:
+    names = names or {}
+    return new_model(key, name, routes, SEED, lines, lanes,
+                     properties={**LEGAL, **names.get("process", {})}, lane_names=names)
+
+
+# Names in Russian and English for the interface (regflow --lang ru|en); the model's own names
+# stay the Kazakh of the text. Only the wheelchair regulation carries them so far.
+FIVE_STEP_NAMES = {
+    "clerk": {"name_ru": "Специалист канцелярии услугодателя",
+              "name_en": "Provider's office clerk"},
+    "head": {"name_ru": "Руководитель услугодателя", "name_en": "Head of the provider"},
+    "officer": {"name_ru": "Ответственный исполнитель услугодателя",
+                "name_en": "Provider's responsible officer"},
+    "Task_register": {"name_ru": "Прием документов и регистрация в журнале",
+                      "name_en": "Accept the documents and register them in the journal"},
+    "Task_assign": {"name_ru": "Рассмотрение документов, определение ответственного исполнителя",
+                    "name_en": "Review the documents, assign the responsible officer"},
+    "Task_prepare": {"name_ru": "Проверка документов, подготовка уведомления",
+                     "name_en": "Check the documents, prepare the notification"},
+    "Task_sign": {"name_ru": "Подписание уведомления", "name_en": "Sign the notification"},
+    "Task_issue": {"name_ru": "Регистрация уведомления, выдача результата получателю",
+                   "name_en": "Register the notification, hand the result to the applicant"},
+}
+TRANSLATED = {
+    "kreslo_arba_beru": {
+        **FIVE_STEP_NAMES,
+        "process": {"name_ru": "Обеспечение инвалидов кресло-колясками",
+                    "name_en": "Provision of wheelchairs to persons with disabilities"},
+    },
+}
 
 
 # ----------------------------------------------------------------- the five-step regulations
@@ -127,18 +156,20 @@ def five_steps(key: str, name: str, lines: tuple[int, int], first: int) -> Proce
 
     ``first`` is the line of step 1; the steps are 4 lines apart, each result 2 lines below.
     """
-    m = _model(key, name, ["provider"], lines, [CLERK_M, HEAD, OFFICER])
+    names = TRANSLATED.get(key, {})
+    m = _model(key, name, ["provider"], lines, [CLERK_M, HEAD, OFFICER], names)
     ln = [first + 4 * i for i in range(5)]
     nodes = steps(m, [
         Step("Task_register", "clerk", "Құжаттарды қабылдау және тіркеу журналына тіркеу",
-             "30 minutes", ln[0], R[ln[0] + 2]),
+             "30 minutes", ln[0], R[ln[0] + 2], names=names.get("Task_register")),
         Step("Task_assign", "head", "Құжаттарды қарау, жауапты орындаушыны белгілеу",
-             "1 working day", ln[1], R[ln[1] + 2]),
+             "1 working day", ln[1], R[ln[1] + 2], names=names.get("Task_assign")),
         Step("Task_prepare", "officer", "Құжаттарды тексеру, хабарламаны дайындау",
-             "8 working days", ln[2], R[ln[2] + 2]),
-        Step("Task_sign", "head", "Хабарламаға қол қою", "1 working day", ln[3], R[ln[3] + 2]),
+             "8 working days", ln[2], R[ln[2] + 2], names=names.get("Task_prepare")),
+        Step("Task_sign", "head", "Хабарламаға қол қою", "1 working day", ln[3], R[ln[3] + 2],
+             names=names.get("Task_sign")),
         Step("Task_issue", "clerk", "Хабарламаны тіркеу, нәтижені алушыға беру",
-             "30 minutes", ln[4], R[ln[4] + 2]),
+             "30 minutes", ln[4], R[ln[4] + 2], names=names.get("Task_issue")),
     ])
     m.route(nodes[0], "provider", first=True)
     m.b.chain(nodes[-1], m.end("clerk", "EndEvent_issued"))
