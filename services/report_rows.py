@@ -310,19 +310,19 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
         verdict=verdict,
     )
     headers = [
-        "task",
-        "step",
-        "role",
-        "actor",
-        "ready",
-        "claimed",
-        "completed",
-        "waiting",
-        "handling",
-        "working",
-        "calendar",
-        "norm",
-        "overdue",
+        N_("task"),
+        N_("step"),
+        N_("role"),
+        N_("actor"),
+        N_("ready"),
+        N_("claimed"),
+        N_("completed"),
+        N_("waiting"),
+        N_("handling"),
+        N_("working"),
+        N_("calendar"),
+        N_("norm"),
+        N_("overdue"),
     ]
     rows = [
         [
