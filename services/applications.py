@@ -171,11 +171,14 @@ def start(
             route = route or reg.routes[0]
             if route not in reg.routes:
                 raise UsageError(
-                    f"process '{process_key}' has no route '{route}' "
-                    f"(routes: {', '.join(reg.routes)})"
+                    _("process '{key}' has no route '{route}' (routes: {routes})").format(
+                        key=process_key, route=route, routes=", ".join(reg.routes)
+                    )
                 )
         elif route:
-            raise UsageError(f"process '{process_key}' has no routes to choose from")
+            raise UsageError(
+                _("process '{key}' has no routes to choose from").format(key=process_key)
+            )
         values = dict(data or {})
         if route:
             values["route"] = route
@@ -249,9 +252,9 @@ def _locked_step(session: Session, step_record_id: int) -> StepRecord:
 def _check_user(user: str) -> str:
     user = (user or "").strip()
     if not user:
-        raise UsageError("say who you are: --user NAME or REGFLOW_USER")
+        raise UsageError(_("say who you are: --user NAME or REGFLOW_USER"))
     if len(user) > 200:
-        raise UsageError("a user name is at most 200 characters")
+        raise UsageError(_("a user name is at most 200 characters"))
     return user
 
 
@@ -458,9 +461,14 @@ def _record_service_run(
     if incident is not None:  # it waited: this run (attempts + 1 more) resolves its incident
         incident.attempts += len(errors) + 1
         incident.errors = [*incident.errors, *errors]
-    elif errors:  # failed, then succeeded within its retries: recorded and resolved at once
-        incident = _new_incident(session, app, row, run.step.handler, errors, now)
-        incident.attempts = len(errors) + 1
+    elif errors:
+        # Failed, then answered within its retries: each failed attempt is an incident of its
+        # own (the system was down that often), and the answer resolves them all at once.
+        for number, error in enumerate(errors, 1):
+            failed = _new_incident(session, app, row, run.step.handler, [error], now)
+            failed.attempts = number
+            _resolve(session, failed, now, by)
+        return
     if incident is not None:
         incident.step_record_id = row.id
         _resolve(session, incident, now, by)
@@ -574,7 +582,9 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
     with ctx.transaction() as session:
         incident = session.get(Incident, incident_id, with_for_update=True)
         if incident is None:
-            raise NotFound(f"no incident {incident_id} (see 'regflow incidents')")
+            raise NotFound(
+                _("no incident {id} (see 'regflow incidents')").format(id=incident_id)
+            )
         if incident.status != "open":
             raise StateError(
                 f"incident {incident.id} was already resolved by {incident.resolved_by} at "
