@@ -14,7 +14,9 @@ ratio: these machines are shared and noisy, so absolute numbers travel badly.
 - task list: latency of the `tasks --role head` query (p50/p99, in process) at growing numbers of
   open applications; the per-size ratio shows whether it stays flat.
 - report: time of the steps view over growing numbers of step records.
-- memory: peak RSS of a CLI call (`regflow tasks --role head`) on the biggest database.
+- memory: peak RSS of a CLI call (`regflow tasks --role head`) and of `regflow worker --once`
+  on the biggest database.
+- PostgreSQL: the rate of one process and of two processes working together.
 - start-up: `regflow --help` against a bare `python -c pass`.
 """
 
@@ -430,7 +432,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         row["tasks_p50_vs_smallest"] = row["tasks_role_head"]["p50_ms"] / base
     result["growth"] = growth
     result["memory"] = {
-        "cli_tasks_role_head": cli_peak_rss(big, "tasks", "--role", "head", "--json")
+        "cli_tasks_role_head": cli_peak_rss(big, "tasks", "--role", "head", "--json"),
+        "worker_once": cli_peak_rss(big, "worker", "--once"),
     }
     result["startup"] = startup()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -460,6 +463,14 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"{e['postgresql']['apps_per_s']:.0f}",
             f"{e['postgresql']['tasks_per_s']:.0f}",
             f"{e['pg_vs_sqlite']:.0%} of SQLite",
+        )
+    if "pg_parallel" in e:
+        par = e["pg_parallel"]
+        t.add_row(
+            "PostgreSQL, 2 processes",
+            "",
+            f"{par['two']['tasks_per_s']:.0f}",
+            f"{par['two_vs_one']:.2f}× one process",
         )
     t.add_row(
         "ceiling: Spiff in memory",
@@ -496,10 +507,12 @@ def _print(result: dict[str, Any], out: Path) -> None:
     console.print(t)
     console.print(g)
     s = result["startup"]
-    m = result["memory"]["cli_tasks_role_head"]
+    m = result["memory"]
     console.print(
         f"start-up: regflow --help {s['regflow_help_ms']:.0f} ms (python alone "
-        f"{s['python_ms']:.0f} ms); CLI tasks --role head peak RSS {m['peak_rss_mb']:.0f} MB"
+        f"{s['python_ms']:.0f} ms); peak RSS: tasks --role head "
+        f"{m['cli_tasks_role_head']['peak_rss_mb']:.0f} MB, worker --once "
+        f"{m['worker_once']['peak_rss_mb']:.0f} MB"
     )
     console.print(f"JSON: {out}")
 
