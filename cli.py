@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -19,9 +21,107 @@ from typing import Any
 import click
 
 from regflow.errors import RegflowError
+from regflow.i18n import N_, ngettext
+
+# click's own messages (usage errors, help headings), routed through regflow's catalogue below
+CLICK_MESSAGES = (
+    N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."),
+    N_("Show the version and exit."), N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"),
+    N_("Missing argument"), N_("Missing option"), N_("Missing parameter"),
+    N_("No such option {name!r}."), N_("No such command {name!r}."), N_("Missing command."),
+    N_("Aborted!"), N_("default: {default}"), N_("env var: {var}"), N_("required"),
+)
 
 
-class _Group(click.Group):
+def _click_plural_messages(n: int) -> list[str]:  # pragma: no cover - read by the catalogue test
+    return [ngettext("Got unexpected extra argument ({args})",
+                     "Got unexpected extra arguments ({args})", n),
+            ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", n)]
+
+
+def _route_click_messages() -> None:
+    """click translates its messages with the stdlib ``gettext`` (domain "messages", which has no
+    catalogue here); point its modules' ``_``/``ngettext`` at regflow's catalogue instead, so a
+    usage error reads in the interface's language."""
+    import gettext
+
+    from regflow.i18n import translations
+
+    def _gettext(message: str) -> str:
+        return translations().gettext(message)
+
+    def _ngettext(singular: str, plural: str, n: int) -> str:
+        return translations().ngettext(singular, plural, n)
+
+    for name, module in list(sys.modules.items()):
+        # click.decorators builds default option helps once: they stay English msgids and are
+        # translated when a help page is written (_help_in_language)
+        if name == "click.decorators":
+            continue
+        if name == "click" or name.startswith("click."):
+            if getattr(module, "_", None) is gettext.gettext:
+                module._ = _gettext  # type: ignore[attr-defined]
+            if getattr(module, "ngettext", None) is gettext.ngettext:
+                module.ngettext = _ngettext  # type: ignore[attr-defined]
+
+
+_route_click_messages()
+
+
+@contextmanager
+def _help_in_language(command: click.Command, ctx: click.Context) -> Iterator[None]:
+    """Help texts are English in the code (the language is an option, unknown at definition
+    time): translate the command's and its options' help while the help page is written."""
+    import inspect
+
+    from regflow.i18n import _, choose_language, set_language
+
+    root = ctx.find_root()
+    if root.obj is None:  # `regflow --help` runs before the group's callback chose the language
+        try:
+            set_language(choose_language(os.environ.get("REGFLOW_LANG")))
+        except RegflowError:
+            pass
+    items: list[Any] = [command, *command.get_params(ctx)]
+    saved = [(item, getattr(item, "help", None)) for item in items]
+    try:
+        for item, text in saved:
+            if text:
+                item.help = _(inspect.cleandoc(text))
+        yield
+    finally:
+        for item, text in saved:
+            item.help = text
+
+
+class _Translated(click.Command):
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _help_in_language(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        import inspect
+
+        from regflow.i18n import _
+
+        saved = self.help
+        self.help = _(inspect.cleandoc(saved)) if saved else saved
+        try:
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = saved
+
+
+class _Command(_Translated):
+    pass
+
+
+class _Group(_Translated, click.Group):
+    command_class = _Command
+    group_class = type  # subgroups (calendar, users, audit, export) are _Group too
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -109,12 +209,14 @@ def init(obj: dict[str, Any], pg_roles: bool) -> None:
 
     ctx = _context(obj)
     upgrade(ctx.settings.database_url)
-    click.echo(f"database ready: {ctx.settings.database_url}")
+    from regflow.i18n import _
+
+    click.echo(_("database ready: {url}").format(url=ctx.settings.database_url))
     if pg_roles:
         from regflow.store.pg_roles import create_roles
 
         roles = create_roles(ctx.settings.database_url)
-        click.echo("PostgreSQL roles granted: " + ", ".join(roles))
+        click.echo(_("PostgreSQL roles granted: {roles}").format(roles=", ".join(roles)))
 
 
 @cli.command()
@@ -150,10 +252,11 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.pass_obj
 def deploy(obj: dict[str, Any], files: tuple[Path, ...], user: str | None) -> None:
     """Deploy BPMN files; a changed file becomes a new version."""
+    from regflow.i18n import _
     from regflow.services.users import deploy_as
 
     for d in deploy_as(_context(obj), list(files), user):
-        state = "deployed" if d.created else "unchanged"
+        state = _("deployed") if d.created else _("unchanged")
         click.echo(f"{state}: {d.key} v{d.version}  {d.name}")
 
 
@@ -165,6 +268,8 @@ def processes(obj: dict[str, Any], on: str | None, as_json: bool) -> None:
     """List deployed processes with their routes and total normative time per route."""
     from rich.table import Table
 
+    from regflow.i18n import N_, _
+    from regflow.services.formatting import norm
     from regflow.services.processes import list_processes
 
     if on is not None:
@@ -174,35 +279,47 @@ def processes(obj: dict[str, Any], on: str | None, as_json: bool) -> None:
     if as_json:
         _print_json(infos)
         return
-    table = Table(title="Processes")
-    for col in ("process", "v", "name", "routes: total norm", "deadline"):
-        table.add_column(col)
+    table = Table(title=_("Processes"))
+    for col in (N_("process"), "v", N_("name"), N_("routes: total norm"), N_("deadline")):
+        table.add_column(_(col) if col != "v" else col)
     for p in infos:
-        routes = "\n".join(f"{r}: {t}" for r, t in p.routes.items())
-        table.add_row(p.key, str(p.version), p.name, routes, p.deadline or "—")
+        routes = "\n".join(f"{r}: {_total(t)}" for r, t in p.routes.items())
+        table.add_row(p.key, str(p.version), p.name, routes, norm(p.deadline))
     _console().print(table)
+
+
+def _total(text: str) -> str:
+    """A route's total norm ("3 working days + 45 minutes") in the interface's language."""
+    from regflow.i18n import _
+    from regflow.services.formatting import norm
+
+    return _("no norms") if text == "no norms" else " + ".join(map(norm, text.split(" + ")))
 
 
 def _processes_in_force(obj: dict[str, Any], on: str, as_json: bool) -> None:
     from rich.table import Table
 
     from regflow.errors import UsageError
+    from regflow.i18n import N_, _
+    from regflow.services.formatting import norm
     from regflow.services.validity import list_in_force
 
     try:
         day = date.fromisoformat(on.strip()[:10])
     except ValueError:
-        raise UsageError(f"--at must be a date like 2016-01-15, got {on!r}") from None
+        raise UsageError(
+            _("--at must be a date like 2016-01-15, got {value}").format(value=repr(on))
+        ) from None
     infos = list_in_force(_context(obj), day)
     if as_json:
         _print_json(infos)
         return
-    table = Table(title=f"Processes in force on {day}")
-    for col in ("process", "v", "name", "approved by", "in force", "deadline"):
-        table.add_column(col)
+    table = Table(title=_("Processes in force on {day}").format(day=day))
+    for col in (N_("process"), "v", N_("name"), N_("approved by"), N_("in force"), N_("deadline")):
+        table.add_column(_(col) if col != "v" else col)
     for p in infos:
         span = f"{p.in_force_from or '…'} – {p.repealed_on or '…'}"
-        table.add_row(p.key, str(p.version), p.name, p.approved_by or "—", span, p.deadline or "—")
+        table.add_row(p.key, str(p.version), p.name, p.approved_by or "—", span, norm(p.deadline))
     _console().print(table)
 
 
@@ -223,13 +340,18 @@ def history(obj: dict[str, Any], process: str, compare: bool, as_json: bool) -> 
     if as_json:
         _print_json(entries)
         return
+    from regflow.i18n import _
+    from regflow.services.formatting import norm
+
     for e in entries:
         click.echo(
-            f"{e.key} v{e.version} ({e.filename}): in force {e.in_force_from or '…'} – "
-            f"{e.until or '…'}; approved by {e.approved_by}"
-            + (f"; repealed on {e.repealed_on}" if e.repealed_on else "")
-            + (f" by {e.repealed_by}" if e.repealed_by else "")
-            + f"; deadline {e.deadline or '—'}"
+            _("{key} v{version} ({file}): in force {start} – {end}; approved by {act}").format(
+                key=e.key, version=e.version, file=e.filename, start=e.in_force_from or "…",
+                end=e.until or "…", act=e.approved_by,
+            )
+            + (_("; repealed on {day}").format(day=e.repealed_on) if e.repealed_on else "")
+            + (_(" by {act}").format(act=e.repealed_by) if e.repealed_by else "")
+            + _("; deadline {norm}").format(norm=norm(e.deadline))
         )
         for line in e.change_lines:
             click.echo(f"  {line}")
@@ -238,22 +360,30 @@ def history(obj: dict[str, Any], process: str, compare: bool, as_json: bool) -> 
 def _print_comparison(rows: list[Any], as_json: bool) -> None:
     from rich.table import Table
 
+    from regflow.i18n import _, get_language
     from regflow.services.formatting import working
+
+    def norm(text: str | None) -> str:  # the model's own words in English, translated otherwise
+        from regflow.services.formatting import norm as translated
+
+        return (text or "—") if get_language() == "en" else translated(text)
 
     if as_json:
         _print_json([{**asdict(r), "deadline_met_share": r.deadline_met_share} for r in rows])
         return
-    table = Table(title="Versions side by side (median working time · norm · over norm)")
-    table.add_column("step")
+    table = Table(title=_("Versions side by side (median working time · norm · over norm)"))
+    table.add_column(_("step"))
     for r in rows:
         table.add_column(f"{r.key} v{r.version}\n{r.in_force_from or '…'} – {r.until or '…'}")
 
     def share(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
-    table.add_row("applications (finished)", *(f"{r.applications} ({r.finished})" for r in rows))
-    table.add_row("service deadline", *(r.deadline or "—" for r in rows))
-    table.add_row("deadline met", *(share(r.deadline_met_share) for r in rows))
+    table.add_row(
+        _("applications (finished)"), *(f"{r.applications} ({r.finished})" for r in rows)
+    )
+    table.add_row(_("service deadline"), *(norm(r.deadline) for r in rows))
+    table.add_row(_("deadline met"), *(share(r.deadline_met_share) for r in rows))
     names: dict[str, str] = {}
     for r in rows:
         for s in r.steps:
@@ -266,7 +396,7 @@ def _print_comparison(rows: list[Any], as_json: bool) -> None:
                 cells.append("—")
                 continue
             med = working(round(s.median_minutes)) if s.median_minutes is not None else "—"
-            cells.append(f"{med} · {s.norm or '—'} · {share(s.over_norm_share)} (n={s.count})")
+            cells.append(f"{med} · {norm(s.norm)} · {share(s.over_norm_share)} (n={s.count})")
         table.add_row(name[:50], *cells)
     _console().print(table)
 
@@ -295,6 +425,7 @@ def start(
     as_json: bool,
 ) -> None:
     """File an application on PROCESS, on the version in force at the filing instant."""
+    from regflow.i18n import _
     from regflow.services import applications
     from regflow.services.formatting import instant
     from regflow.services.values import parse_assignments
@@ -316,11 +447,18 @@ def start(
         return
     tz = ctx.clock.tz
     click.echo(
-        f"application {result.application_id} started on {result.process_key} "
-        f"v{result.version} (route {result.route or '—'}); accepted "
-        f"{instant(result.accepted_at, tz)}; service deadline {instant(result.deadline_at, tz)}"
+        _("application {id} started on {key} v{version} (route {route}); accepted {accepted}; "
+          "service deadline {deadline}").format(
+            id=result.application_id, key=result.process_key, version=result.version,
+            route=result.route or "—", accepted=instant(result.accepted_at, tz),
+            deadline=instant(result.deadline_at, tz),
+        )
     )
-    click.echo("open tasks: " + (", ".join(map(str, result.open_steps)) or "none"))
+    click.echo(
+        _("open tasks: {tasks}").format(
+            tasks=", ".join(map(str, result.open_steps)) or _("none")
+        )
+    )
     _echo_incidents(result.application_id, result.incidents)
 
 
@@ -381,12 +519,14 @@ def claim(obj: dict[str, Any], task: int, user: str) -> None:
     """Take TASK so that nobody else works on it."""
     from regflow.i18n import _
     from regflow.services.applications import claim as claim_step
+    from regflow.services.names import StepNames
 
-    row = claim_step(_context(obj), task, user)
+    ctx = _context(obj)
+    row = claim_step(ctx, task, user)
+    with ctx.transaction() as session:  # the step's name in the interface's language
+        step = StepNames(session)(row.definition_id, row.step_id, row.name)
     click.echo(
-        _("task {id} claimed by {user}: {step}").format(
-            id=row.id, user=row.claimed_by, step=row.name
-        )
+        _("task {id} claimed by {user}: {step}").format(id=row.id, user=row.claimed_by, step=step)
     )
 
 
@@ -497,10 +637,12 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
 
 
 def _echo_incidents(application_id: int, incidents: list[int]) -> None:
+    from regflow.i18n import _
+
     for incident in incidents:
         click.echo(
-            f"application {application_id} waits on incident {incident} "
-            f"(regflow incidents; regflow retry {incident})"
+            _("application {id} waits on incident {incident} (regflow incidents; regflow retry "
+              "{incident})").format(id=application_id, incident=incident)
         )
 
 
@@ -515,6 +657,7 @@ def incidents(
     """System steps whose handler failed: open ones first, then the resolved."""
     from rich.table import Table
 
+    from regflow.i18n import N_, _
     from regflow.services.formatting import instant
     from regflow.services.incidents import list_incidents
 
@@ -524,11 +667,17 @@ def incidents(
         _print_json(rows, ctx.clock.tz)
         return
     tz = ctx.clock.tz
-    table = Table(title=f"Incidents ({len(rows)})")
-    for col in ("incident", "app", "step", "handler", "attempts", "opened", "status", "error"):
-        table.add_column(col)
+    table = Table(title=_("Incidents ({count})").format(count=len(rows)))
+    columns = (N_("incident"), N_("app"), N_("step"), N_("handler"), N_("attempts"),
+               N_("opened"), N_("status"), N_("error"))
+    for col in columns:
+        table.add_column(_(col))
     for r in rows:
-        state = f"resolved {instant(r.resolved_at, tz)}" if r.resolved_at else "[red]open[/red]"
+        state = (
+            _("resolved {at}").format(at=instant(r.resolved_at, tz))
+            if r.resolved_at
+            else f"[red]{_('open')}[/red]"
+        )
         table.add_row(
             str(r.id),
             str(r.application_id),
@@ -549,23 +698,37 @@ def incidents(
 @click.pass_obj
 def retry(obj: dict[str, Any], incident: int, user: str | None, as_json: bool) -> None:
     """Run INCIDENT's system step again; on success the application goes on."""
+    from regflow.i18n import _, ngettext
     from regflow.services.applications import retry as retry_incident
+    from regflow.services.formatting import label
 
     result = retry_incident(_context(obj), incident, user)
     if as_json:
         _print_json(result)
         return
+    attempts = ngettext("{n} attempt(s)", "{n} attempt(s)", result.attempts).format(
+        n=result.attempts
+    )
     if not result.resolved:
         click.echo(
-            f"incident {result.incident_id} still open after {result.attempts} attempt(s): "
-            f"{result.error}"
+            _("incident {id} still open after {attempts}: {error}").format(
+                id=result.incident_id, attempts=attempts, error=result.error
+            )
         )
         sys.exit(1)
-    click.echo(f"incident {result.incident_id} resolved after {result.attempts} attempt(s)")
+    click.echo(
+        _("incident {id} resolved after {attempts}").format(
+            id=result.incident_id, attempts=attempts
+        )
+    )
     if result.application_status == "completed":
-        click.echo(f"application {result.application_id} finished: {result.outcome}")
+        click.echo(
+            _("application {id} finished: {outcome}").format(
+                id=result.application_id, outcome=label(result.outcome)
+            )
+        )
     elif result.open_steps:
-        click.echo("next tasks: " + ", ".join(map(str, result.open_steps)))
+        click.echo(_("next tasks: {tasks}").format(tasks=", ".join(map(str, result.open_steps))))
     others = [i for i in result.incidents if i != result.incident_id]
     _echo_incidents(result.application_id, others)
 
@@ -587,18 +750,21 @@ def calendar(click_ctx: click.Context, month: str | None, schedule: str, as_json
     ctx = _context(click_ctx.obj)
     if month is None:
         month = f"{ctx.now():%Y-%m}"
+    from regflow.i18n import _
+
     try:
         year, mon = (int(p) for p in month.split("-"))
     except ValueError:
-        raise UsageError(f"--month must be YYYY-MM, got {month!r}") from None
+        raise UsageError(
+            _("--month must be YYYY-MM, got {value}").format(value=repr(month))
+        ) from None
     view = month_view(
         year, mon, schedule=schedule, tz=ctx.settings.tz, overrides_dir=ctx.settings.calendar_dir
     )
     if as_json:
         _print_json(view)
         return
-    from regflow.i18n import _
-    from regflow.services.formatting import month_name, weekday_name
+    from regflow.services.formatting import holiday_name, month_name, weekday_name
 
     table = Table(
         title=_("{month} · schedule {schedule}").format(
@@ -610,6 +776,8 @@ def calendar(click_ctx: click.Context, month: str | None, schedule: str, as_json
     for row in view.rows:
         style = "" if row.working else "dim"
         reason = weekday_name(row.day) if row.kind == "weekend" else row.reason
+        if row.kind == "holiday" and reason:
+            reason = holiday_name(reason)
         table.add_row(
             f"{row.day:%Y-%m-%d}", weekday_name(row.day), row.hours or "—", reason or "",
             style=style,
@@ -625,7 +793,9 @@ def calendar(click_ctx: click.Context, month: str | None, schedule: str, as_json
 def calendar_due(obj: dict[str, Any], start: str, norm: str, schedule: str) -> None:
     """When a step that became ready at --from is due under --norm."""
     from regflow.errors import UsageError
+    from regflow.i18n import _
     from regflow.services.calendar_view import due
+    from regflow.services.formatting import weekday_name
 
     ctx = _context(obj)
     try:
@@ -639,8 +809,10 @@ def calendar_due(obj: dict[str, Any], start: str, norm: str, schedule: str) -> N
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     click.echo(
-        f"due {result.due:%Y-%m-%d %H:%M} ({result.due:%A}); counting from "
-        f"{result.opening:%Y-%m-%d %H:%M}; {result.working_minutes} working minutes"
+        _("due {due} ({weekday}); counting from {opening}; {minutes} working minutes").format(
+            due=f"{result.due:%Y-%m-%d %H:%M}", weekday=weekday_name(result.due.date()),
+            opening=f"{result.opening:%Y-%m-%d %H:%M}", minutes=result.working_minutes,
+        )
     )
 
 
@@ -659,8 +831,9 @@ def demo(folder: Path, count: int, seed: int) -> None:
     """Run the regulation library on simulated time and print the task list and timing summary."""
     from rich.table import Table
 
+    from regflow.i18n import N_, _
     from regflow.services.demo import run_demo
-    from regflow.services.formatting import instant, working
+    from regflow.services.formatting import instant, norm, working
     from regflow.services.queries import task_list
     from regflow.services.summary import step_timing
 
@@ -669,14 +842,18 @@ def demo(folder: Path, count: int, seed: int) -> None:
     tz = ctx.clock.tz
     console = _console()
     console.print(
-        f"[bold]regflow demo[/bold] · {result.deployed} processes deployed · "
-        f"{result.started} applications filed · {result.finished} finished "
-        f"({result.refused} refused) · simulated now {instant(result.now, tz)}\n"
-        f"database: {result.database_url}"
+        "[bold]regflow demo[/bold] · "
+        + _("{deployed} processes deployed · {started} applications filed · {finished} finished "
+            "({refused} refused) · simulated now {now}").format(
+            deployed=result.deployed, started=result.started, finished=result.finished,
+            refused=result.refused, now=instant(result.now, tz),
+        )
+        + "\n"
+        + _("database: {url}").format(url=result.database_url)
     )
-    tasks_table = Table(title=f"Open tasks ({result.open_tasks})")
-    for col in ("task", "app", "process", "step", "role", "due", ""):
-        tasks_table.add_column(col)
+    tasks_table = Table(title=_("Open tasks ({count})").format(count=result.open_tasks))
+    for col in (N_("task"), N_("app"), N_("process"), N_("step"), N_("role"), N_("due"), ""):
+        tasks_table.add_column(_(col) if col else col)
     for r in task_list(ctx)[:25]:
         tasks_table.add_row(
             str(r.id),
@@ -685,12 +862,14 @@ def demo(folder: Path, count: int, seed: int) -> None:
             r.name[:60],
             r.role or "—",
             instant(r.due_at, tz),
-            "[red]overdue[/red]" if r.overdue else "",
+            f"[red]{_('overdue')}[/red]" if r.overdue else "",
         )
     console.print(tasks_table)
-    timing = Table(title="Step timing (working time, completed steps)")
-    for col in ("process", "step", "role", "n", "median", "max", "norm", "over norm"):
-        timing.add_column(col)
+    timing = Table(title=_("Step timing (working time, completed steps)"))
+    columns = (N_("process"), N_("step"), N_("role"), "n", N_("median"), N_("max"), N_("norm"),
+               N_("over norm"))
+    for col in columns:
+        timing.add_column(_(col) if col != "n" else col)
     for s in step_timing(ctx):
         timing.add_row(
             s.process_key,
@@ -699,14 +878,14 @@ def demo(folder: Path, count: int, seed: int) -> None:
             str(s.count),
             working(round(s.median_minutes)),
             working(s.max_minutes),
-            s.norm or "—",
+            norm(s.norm),
             f"{s.overdue_share:.0%}",
         )
     console.print(timing)
     from regflow.services.report_html import write_html
 
     html = write_html(ctx, folder / "report.html", title="regflow demo: step timing report")
-    console.print(f"report: {html.path.resolve()}")
+    console.print(_("report: {path}").format(path=html.path.resolve()))
 
 
 @cli.command()
@@ -742,8 +921,10 @@ def render(
         end=parse_instant(end, tz) if end else None,
         latest_only=latest_version,
     )
+    from regflow.i18n import _
+
     target = output or Path(f"{rendered.key or Path(process).stem}.svg")
-    click.echo(f"wrote {write(rendered, target)}")
+    click.echo(_("wrote {path}").format(path=write(rendered, target)))
     for note in rendered.notes:
         click.echo(note)
 
@@ -755,15 +936,23 @@ def render(
               help="The draft to write, e.g. processes/NAME.bpmn (NAME is the process key).")
 def import_text(text_file: Path, regulation: int | None, output: Path) -> None:
     """Draft a BPMN model from a regulation text; warnings name their lines."""
+    from regflow.i18n import _
     from regflow.services.textimport import import_text as run_import
 
     result = run_import(text_file, regulation=regulation, out=output)
     click.echo(
-        f"wrote {result.path}: {result.key} (regulation {result.regulation}, {result.steps} steps, "
-        f"routes {', '.join(result.routes)})  {result.title}"
+        _("wrote {path}: {key} (regulation {regulation}, {steps} steps, routes {routes})").format(
+            path=result.path, key=result.key, regulation=result.regulation, steps=result.steps,
+            routes=", ".join(result.routes),
+        )
+        + f"  {result.title}"
     )
     for warning in result.warnings:
-        click.echo(f"warning: {text_file.name}:{warning.line}: {warning.message}")
+        click.echo(
+            _("warning: {where}: {message}").format(
+                where=f"{text_file.name}:{warning.line}", message=warning.message
+            )
+        )
 
 
 @cli.command()
@@ -779,7 +968,9 @@ def check(model: Path, text_file: Path, regulation: int | None) -> None:
         click.echo(f"{d.kind}: {d}")
     if differences:
         sys.exit(1)
-    click.echo(f"ok: {model} agrees with {text_file.name}")
+    from regflow.i18n import _
+
+    click.echo(_("ok: {model} agrees with {text}").format(model=model, text=text_file.name))
 
 
 @cli.command()
@@ -842,7 +1033,9 @@ def report(
     dates = [b for b in by if b in ("start", "end")] or ["start"]
     people = [b for b in by if b in ("role", "user")] or ["role"]
     if len(set(dates)) > 1 or len(set(people)) > 1:
-        raise UsageError("--by: give one of start/end and one of role/user")
+        from regflow.i18n import _
+
+        raise UsageError(_("--by: give one of start/end and one of role/user"))
     flt = ReportFilter(
         process=process,
         version=version,
@@ -855,11 +1048,11 @@ def report(
         status=status,
     )
     if fmt == "html":
+        from regflow.i18n import _
         from regflow.services.report_html import write_html
 
         if output is None:
-            raise UsageError("--format html needs -o FILE")
-        from regflow.i18n import _
+            raise UsageError(_("--format html needs -o FILE"))
 
         click.echo(_("report written: {path}").format(path=write_html(ctx, output, flt).path))
         return
@@ -900,7 +1093,9 @@ def report(
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"report written: {output}")
+        from regflow.i18n import _
+
+        click.echo(_("report written: {path}").format(path=output))
 
 
 @cli.group()
@@ -928,8 +1123,14 @@ def export_xes(
     from regflow.services.report_xes import export_xes as write_xes
 
     flt = ReportFilter(process=process, version=version, route=route, status=status)
+    from regflow.i18n import _
+
     result = write_xes(_context(obj), output, flt)
-    click.echo(f"XES written: {result.path} ({result.cases} cases, {result.events} events)")
+    click.echo(
+        _("XES written: {path} ({cases} cases, {events} events)").format(
+            path=result.path, cases=result.cases, events=result.events
+        )
+    )
 
 
 @cli.command()
@@ -944,17 +1145,21 @@ def worker(obj: dict[str, Any], once: bool, interval: float, worker_id: str | No
     import logging
 
     from regflow.errors import UsageError
+    from regflow.i18n import _
     from regflow.services.worker import run
 
     if interval <= 0:
-        raise UsageError("--interval must be a positive number of seconds")
+        raise UsageError(_("--interval must be a positive number of seconds"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     def show(report: Any) -> None:
         if once or report.fired or report.started or report.overdue or report.failed:
             click.echo(
-                f"fired {report.fired} timer(s), started {report.started} application(s), "
-                f"{report.overdue} step(s) overdue, {report.failed} failed"
+                _("fired {fired} timer(s), started {started} application(s), {overdue} step(s) "
+                  "overdue, {failed} failed").format(
+                    fired=report.fired, started=report.started, overdue=report.overdue,
+                    failed=report.failed,
+                )
             )
 
     run(_context(obj), once=once, interval=interval, worker=worker_id, on_tick=show)
@@ -967,10 +1172,11 @@ def worker(obj: dict[str, Any], once: bool, interval: float, worker_id: str | No
 @click.pass_obj
 def suspend(obj: dict[str, Any], application: int, reason: str, user: str | None) -> None:
     """Pause an application's service-deadline clock (waiting for the applicant)."""
+    from regflow.i18n import _
     from regflow.services.timers import suspend as suspend_app
 
     suspend_app(_context(obj), application, reason, actor=user)
-    click.echo(f"application {application} suspended: {reason}")
+    click.echo(_("application {id} suspended: {reason}").format(id=application, reason=reason))
 
 
 @cli.command()
@@ -979,19 +1185,24 @@ def suspend(obj: dict[str, Any], application: int, reason: str, user: str | None
 @click.pass_obj
 def resume(obj: dict[str, Any], application: int, user: str | None) -> None:
     """Restart the clock; the deadline and open due dates move by the pause's working time."""
+    from regflow.i18n import _
     from regflow.services.formatting import working
     from regflow.services.timers import resume as resume_app
 
     ctx = _context(obj)
     result = resume_app(ctx, application, actor=user)
     deadline = (
-        f"; deadline now {result.deadline_at.astimezone(ctx.now().tzinfo):%Y-%m-%d %H:%M}"
+        _("; deadline now {at}").format(
+            at=f"{result.deadline_at.astimezone(ctx.now().tzinfo):%Y-%m-%d %H:%M}"
+        )
         if result.deadline_at
         else ""
     )
     click.echo(
-        f"application {application} resumed after {working(result.paused_working_minutes)}"
-        f"{deadline}"
+        _("application {id} resumed after {time}").format(
+            id=application, time=working(result.paused_working_minutes)
+        )
+        + deadline
     )
 
 
@@ -999,10 +1210,15 @@ def resume(obj: dict[str, Any], application: int, user: str | None) -> None:
 @click.pass_obj
 def calendar_reproject(obj: dict[str, Any]) -> None:
     """Recompute every open due date on the current calendar (after an override file changed)."""
+    from regflow.i18n import ngettext
     from regflow.services.timers import reproject
 
     moved = reproject(_context(obj), actor="cli")
-    click.echo(f"{moved} application(s) re-projected")
+    click.echo(
+        ngettext("{n} application re-projected", "{n} applications re-projected", moved).format(
+            n=moved
+        )
+    )
 
 
 @cli.group()
@@ -1020,10 +1236,15 @@ def users_add(
     obj: dict[str, Any], name: str, roles: tuple[str, ...], org: str, user: str | None
 ) -> None:
     """Register NAME with one or more --role and an --org."""
+    from regflow.i18n import _
     from regflow.services.users import add_user
 
     u = add_user(_context(obj), name, list(roles), org, actor=user)
-    click.echo(f"user {u.name} added: roles {', '.join(u.roles)}; organisation {u.org}")
+    click.echo(
+        _("user {name} added: roles {roles}; organisation {org}").format(
+            name=u.name, roles=", ".join(u.roles), org=u.org
+        )
+    )
 
 
 @users.command("list")
@@ -1037,10 +1258,12 @@ def users_list(obj: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _print_json(people)
         return
+    from regflow.i18n import _
+
     if not people:
-        click.echo("no users: open mode (any --user may act)")
+        click.echo(_("no users: open mode (any --user may act)"))
     for u in people:
-        state = "active" if u.active else "disabled"
+        state = _("active") if u.active else _("disabled")
         click.echo(f"{u.name}\t{','.join(u.roles)}\t{u.org}\t{state}")
 
 
@@ -1050,10 +1273,11 @@ def users_list(obj: dict[str, Any], as_json: bool) -> None:
 @click.pass_obj
 def users_disable(obj: dict[str, Any], name: str, user: str | None) -> None:
     """NAME may no longer act; their history stays."""
+    from regflow.i18n import _
     from regflow.services.users import disable_user
 
     u = disable_user(_context(obj), name, actor=user)
-    click.echo(f"user {u.name} disabled")
+    click.echo(_("user {name} disabled").format(name=u.name))
 
 
 @cli.command()
@@ -1063,10 +1287,15 @@ def users_disable(obj: dict[str, Any], name: str, user: str | None) -> None:
 @click.pass_obj
 def delegate(obj: dict[str, Any], task: int, to: str, user: str) -> None:
     """A head hands TASK to a named officer."""
+    from regflow.i18n import _
     from regflow.services.users import delegate as delegate_task
 
     d = delegate_task(_context(obj), task, to, user)
-    click.echo(f"task {d.step_record_id} delegated by {d.delegated_by} to {d.delegate}")
+    click.echo(
+        _("task {id} delegated by {head} to {officer}").format(
+            id=d.step_record_id, head=d.delegated_by, officer=d.delegate
+        )
+    )
 
 
 @cli.group()
@@ -1079,6 +1308,7 @@ def audit() -> None:
 @click.pass_obj
 def audit_verify(obj: dict[str, Any], as_json: bool) -> None:
     """Walk the chain; name the first row changed, deleted or inserted out of order (exit 1)."""
+    from regflow.i18n import _
     from regflow.services.audit_log import verify_chain
 
     verdict = verify_chain(_context(obj))
@@ -1086,11 +1316,14 @@ def audit_verify(obj: dict[str, Any], as_json: bool) -> None:
         _print_json({**asdict(verdict), "ok": verdict.ok})
     elif verdict.ok:
         click.echo(
-            f"audit chain intact: {verdict.events} events; head {verdict.head_seq} "
-            f"{verdict.head_hash}"
+            _("audit chain intact: {events} events; head {seq} {hash}").format(
+                events=verdict.events, seq=verdict.head_seq, hash=verdict.head_hash
+            )
         )
     if not verdict.ok:
-        click.echo(f"error: audit chain broken: {verdict.problem}", err=True)
+        click.echo(
+            _("error: audit chain broken: {problem}").format(problem=verdict.problem), err=True
+        )
         sys.exit(1)
 
 

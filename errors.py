@@ -42,7 +42,9 @@ class RegflowError(Exception):
         if self.file:
             where.append(self.file if self.line is None else f"{self.file}:{self.line}")
         if self.element:
-            where.append(f"element {self.element}")
+            from regflow.i18n import _
+
+            where.append(_("element {id}").format(id=self.element))
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

@@ -249,8 +249,23 @@ def local_adapters(path: Path = FIXTURES) -> Adapters:
 
     Listing a system under ``"unavailable"`` (gbdfl, notary, signature, gateway, notify, payment,
     records) makes its adapter raise :class:`SystemUnavailable`, to rehearse an outage.
+
+    Built once per version of the file and shared (the local adapters only read their data):
+    every application step that runs the workflow asks for them.
     """
-    data = read_fixtures(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _local_set(read_fixtures(path))  # read_fixtures says why it cannot be read
+    return _cached_local_set(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_local_set(path: Path, mtime: int, size: int) -> Adapters:
+    return _local_set(_read_fixtures(path, mtime, size))
+
+
+def _local_set(data: dict[str, Any]) -> Adapters:
     return Adapters(
         gbdfl=LocalGbdfl(data, "gbdfl"),
         notary=LocalNotary(data, "notary"),

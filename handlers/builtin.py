@@ -30,13 +30,15 @@ from typing import Any
 
 from regflow.errors import UsageError
 from regflow.handlers.registry import Systems, register
+from regflow.i18n import _
 
 
 def _iin(data: dict[str, Any], handler: str) -> str:
     iin = str(data.get("iin") or "").strip()
     if not iin:
         raise UsageError(
-            f"handler '{handler}' needs the applicant's IIN in the application data: --set iin=..."
+            _("handler '{handler}' needs the applicant's IIN in the application data: "
+              "--set iin=...").format(handler=handler)
         )
     return iin
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from regflow.errors import HandlerError, RegflowError
 from regflow.handlers.adapters import Adapters
 from regflow.handlers.config import HandlerConfig, RetryPolicy, load_config
+from regflow.i18n import _
 
 
 @dataclass(frozen=True)
@@ -203,9 +204,11 @@ def _declared_answers(step: ServiceStep, data: dict[str, Any]) -> dict[str, Any]
     missing = [o.name for o in step.outputs if o.name not in data]
     if missing:
         raise HandlerError(
-            f"service step '{step.name}' ({step.id}, handler '{step.handler}') has no adapter "
-            "here and the application does not carry its answer: "
-            + ", ".join(f"--set {m}=..." for m in missing)
+            _("service step '{step}' ({id}, handler '{handler}') has no adapter here and the "
+              "application does not carry its answer: {missing}").format(
+                step=step.name, id=step.id, handler=step.handler,
+                missing=", ".join(f"--set {m}=..." for m in missing),
+            )
         )
     return {o.name: data[o.name] for o in step.outputs}
 

@@ -82,23 +82,36 @@ def _sync_steps(
     instance: Instance,
     runs: list[ServiceRun],
     now: datetime,
+    open_before: set[str] | None = None,
 ) -> list[StepRecord]:
-    """Make the step rows match the workflow: new ready tasks get a row, vanished ones close."""
+    """Make the step rows match the workflow: new ready tasks get a row, vanished ones close.
+
+    ``open_before``: the user tasks whose rows were open before this change (the restored
+    snapshot's ready tasks, less the one just completed; empty for a new application). When
+    every one of them is still ready nothing needs closing, and the new rows are the ready
+    tasks not in it: the query for the open rows is skipped (the hot path of every completion).
+    Callers flush (the new rows get their ids then).
+    """
     reg = instance.process.regulation
     for run in runs:
         _record_service_run(ctx, session, app, reg, run, now)
-    open_rows = {
-        r.task_uuid: r
-        for r in session.scalars(
-            select(StepRecord).where(
-                StepRecord.application_id == app.id, StepRecord.status.in_(OPEN_STEP_STATUSES)
-            )
-        )
-    }
     ready = instance.ready_tasks()
     ready_ids = {t.task_id for t in ready}
+    open_rows: dict[str, StepRecord | None]
+    if open_before is not None and open_before <= ready_ids:
+        open_rows = dict.fromkeys(open_before)
+    else:
+        open_rows = {
+            r.task_uuid: r
+            for r in session.scalars(
+                select(StepRecord).where(
+                    StepRecord.application_id == app.id,
+                    StepRecord.status.in_(OPEN_STEP_STATUSES),
+                )
+            )
+        }
     for task_uuid, row in open_rows.items():
-        if task_uuid not in ready_ids:
+        if task_uuid not in ready_ids and row is not None:
             row.status = StepStatus.CANCELLED.value
             _event(
                 session,
@@ -130,7 +143,6 @@ def _sync_steps(
         )
         session.add(row)
         new_rows.append(row)
-    session.flush()
     sync_timers(ctx, session, app, instance, now)  # services/timers.py: waiting timer rows
     return new_rows
 
@@ -203,7 +215,7 @@ def start(
         session.add(app)
         session.flush()
         filing.log(session, app.id)
-        new_rows = _sync_steps(ctx, session, app, instance, runs, now)
+        new_rows = _sync_steps(ctx, session, app, instance, runs, now, open_before=set())
         _finish_if_done(ctx, app, instance, now)
         _event(
             session,
@@ -217,6 +229,7 @@ def start(
             data=values,
         )
         incidents = _record_failure(ctx, session, app, failure, now)
+        session.flush()  # the new step rows' ids
         return Started(
             application_id=app.id,
             process_key=definition.key,
@@ -313,6 +326,7 @@ def complete(
                 + ", ".join(f"--set {m}=..." for m in missing)
             )
         instance = engine.restore(process, app.snapshot)
+        open_before = instance.open_task_ids() - {row.task_uuid}
         instance.complete(row.task_uuid, data)
         runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
         calendar = ctx.calendar(process.regulation.schedule_of(row.role))
@@ -326,7 +340,7 @@ def complete(
         row.outcome = data or None
         app.snapshot = instance.snapshot()
         app.data = instance.data
-        new_rows = _sync_steps(ctx, session, app, instance, runs, now)
+        new_rows = _sync_steps(ctx, session, app, instance, runs, now, open_before)
         _finish_if_done(ctx, app, instance, now)
         _event(
             session,

@@ -118,3 +118,41 @@ def month_name(year: int, month: int, lang: str | None = None) -> str:
     from babel.dates import format_date
 
     return f"{format_date(date(year, month, 1), 'LLLL', locale=code).lower()} {year}"
+
+
+# Kazakhstan's public holidays as the ``holidays`` package names them (en_US, which the calendar
+# keeps); the package has Kazakh but no Russian names, so both come from the catalogue.
+HOLIDAYS = (
+    N_("New Year's Day"),
+    N_("Orthodox Christmas"),
+    N_("International Women's Day"),
+    N_("Nowruz Holiday"),
+    N_("Kazakhstan's People Solidarity Holiday"),
+    N_("Defender of the Fatherland Day"),
+    N_("Victory Day"),
+    N_("Capital Day"),
+    N_("Eid al-Adha"),
+    N_("Constitution Day"),
+    N_("Republic Day"),
+    N_("First President Day"),
+    N_("Independence Day"),
+)
+
+
+def holiday_name(name: str, lang: str | None = None) -> str:
+    """``Nowruz Holiday (observed)`` → ``Наурыз мейрамы (ауыстырылған демалыс)``; a name the
+    catalogue does not know (a new holiday, an override's reason) is shown as written."""
+    import re
+
+    t = translations(lang)
+    found = re.fullmatch(r"(.*?) \((observed|estimated)\)", name)
+    if found:
+        base = t.gettext(found.group(1))
+        if found.group(2) == "observed":
+            return t.gettext("{holiday} (observed)").format(holiday=base)
+        return t.gettext("{holiday} (estimated)").format(holiday=base)
+    moved = re.fullmatch(r"Day off \(substituted from (\d\d)/(\d\d)/(\d{4})\)", name)
+    if moved:
+        day = f"{moved.group(3)}-{moved.group(1)}-{moved.group(2)}"
+        return t.gettext("day off (moved from {day})").format(day=day)
+    return t.gettext(name)

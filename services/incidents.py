@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regflow.errors import UsageError
+from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.store.models import Incident, StepRecord
 
@@ -61,7 +62,11 @@ def list_incidents(
 ) -> list[IncidentRow]:
     """Incidents, open first (oldest first), then the resolved ones, newest first."""
     if status is not None and status not in STATUSES:
-        raise UsageError(f"--status must be one of {', '.join(STATUSES)}, got {status!r}")
+        raise UsageError(
+            _("--status must be one of {choices}, got {value}").format(
+                choices=", ".join(STATUSES), value=repr(status)
+            )
+        )
     query = select(Incident, StepRecord).outerjoin(
         StepRecord, StepRecord.id == Incident.step_record_id
     )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, RegflowError, StateError, UsageError
 from regflow.handlers.escalation import Escalation, send
+from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.services.events import record as _event
 from regflow.store.models import (
@@ -65,6 +66,8 @@ def sync_timers(
     ctx: Context, session: Session, app: Application, instance: Any, now: datetime
 ) -> None:
     """Make the application's waiting timer rows match the workflow's waiting timer events."""
+    if not wt.has_timer_events(instance.process.spec, instance.process.subprocess_specs):
+        return  # a version without timer events has no timer rows to keep in step
     waiting = wt.waiting_timers(instance.workflow)
     rows = {
         r.task_uuid: r
@@ -354,9 +357,13 @@ class Resumed:
 def _running_app(session: Session, application_id: int) -> Application:
     app = session.get(Application, application_id, with_for_update=True)
     if app is None:
-        raise NotFound(f"no application {application_id}")
+        raise NotFound(_("no application {id}").format(id=application_id))
     if app.status != ApplicationStatus.RUNNING.value:
-        raise StateError(f"application {application_id} is {app.status}; nothing to pause")
+        raise StateError(
+            _("application {id} is {status}; nothing to pause").format(
+                id=application_id, status=_(app.status)
+            )
+        )
     return app
 
 
@@ -371,12 +378,12 @@ def suspend(ctx: Context, application_id: int, reason: str, actor: str | None = 
     """Pause the service deadline's clock (e.g. waiting for the applicant's documents)."""
     reason = (reason or "").strip()
     if not reason:
-        raise UsageError("say why: --reason TEXT")
+        raise UsageError(_("say why: --reason TEXT"))
     now = ctx.now()
     with ctx.transaction() as session:
         app = _running_app(session, application_id)
         if _open_suspension(session, app.id) is not None:
-            raise StateError(f"application {app.id} is already suspended")
+            raise StateError(_("application {id} is already suspended").format(id=app.id))
         row = Suspension(application_id=app.id, started_at=now, reason=reason, started_by=actor)
         session.add(row)
         session.flush()
@@ -397,7 +404,7 @@ def resume(ctx: Context, application_id: int, actor: str | None = None) -> Resum
         app = _running_app(session, application_id)
         row = _open_suspension(session, app.id)
         if row is None:
-            raise StateError(f"application {app.id} is not suspended")
+            raise StateError(_("application {id} is not suspended").format(id=app.id))
         _reproject_app(ctx, session, app, closing=(row, now))
         row.ended_at = now
         row.ended_by = actor

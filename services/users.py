@@ -34,8 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
-from regflow.i18n import _
+from regflow.i18n import N_, _
 from regflow.services.context import Context
+from regflow.services.formatting import label
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
     Application,
@@ -50,6 +51,9 @@ AUDITOR = "auditor"
 ADMIN = "admin"
 HEAD = "head"
 _NAME = re.compile(r"^[\w.@-]{1,200}$")
+# what a person was about to do, as the permission messages name it (translated when shown)
+_ACTIONS = (N_("claim"), N_("complete"), N_("deploy"), N_("delegate"), N_("work tasks"),
+            N_("file applications"), N_("a user name"))
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,20 @@ def _user(session: Session, name: str) -> User:
 
 def _not_auditor(user: User, action: str) -> None:
     if AUDITOR in user.roles:
-        raise PermissionDenied(f"'{user.name}' is an auditor: auditors read, they do not {action}")
+        raise PermissionDenied(
+            _("'{name}' is an auditor: auditors read, they do not {action}").format(
+                name=user.name, action=_(action)
+            )
+        )
 
 
 def _clean(value: str, what: str) -> str:
     value = (value or "").strip()
     if not _NAME.match(value):
         raise UsageError(
-            f"{what} must be 1–200 letters, digits or . _ @ - (no spaces), got {value[:40]!r}"
+            _("{what} must be 1–200 letters, digits or . _ @ - (no spaces), got {value}").format(
+                what=_(what), value=repr(value[:40])
+            )
         )
     return value
 
@@ -147,11 +157,15 @@ def filing_org(session: Session, actor: str | None, org: str | None) -> str | No
     if open_mode(session):
         return org
     if not actor:
-        raise PermissionDenied("say who files the application: --user NAME or REGFLOW_USER")
+        raise PermissionDenied(_("say who files the application: --user NAME or REGFLOW_USER"))
     person = _user(session, actor)
     _not_auditor(person, "file applications")
     if org and org != person.org and ADMIN not in person.roles:
-        raise PermissionDenied(f"{actor} belongs to '{person.org}' and cannot file for '{org}'")
+        raise PermissionDenied(
+            _("{user} belongs to '{own}' and cannot file for '{org}'").format(
+                user=actor, own=person.org, org=org
+            )
+        )
     return org or person.org
 
 
@@ -160,7 +174,9 @@ def authorize_change(session: Session, actor: str | None, action: str) -> None:
     if open_mode(session):
         return
     if not actor:
-        raise PermissionDenied(f"say who you are to {action}: --user NAME or REGFLOW_USER")
+        raise PermissionDenied(
+            _("say who you are to {action}: --user NAME or REGFLOW_USER").format(action=_(action))
+        )
     _not_auditor(_user(session, actor), action)
 
 
@@ -169,10 +185,12 @@ def _authorize_admin(session: Session, actor: str | None) -> None:
     if not has_admin:
         return
     if not actor:
-        raise PermissionDenied("only an admin manages users: --user NAME or REGFLOW_USER")
+        raise PermissionDenied(_("only an admin manages users: --user NAME or REGFLOW_USER"))
     person = _user(session, actor)
     if ADMIN not in person.roles:
-        raise PermissionDenied(f"only an admin manages users; {actor} is not one")
+        raise PermissionDenied(
+            _("only an admin manages users; {user} is not one").format(user=actor)
+        )
 
 
 def add_user(
@@ -182,13 +200,13 @@ def add_user(
     name = _clean(name, "a user name")
     org = _clean(org, "--org")
     if not roles:
-        raise UsageError("give at least one --role (clerk, head, officer, auditor, ...)")
+        raise UsageError(_("give at least one --role (clerk, head, officer, auditor, ...)"))
     clean_roles = sorted({_clean(r, "--role").lower() for r in roles})
     now = ctx.now()
     with ctx.transaction() as session:
         _authorize_admin(session, actor)
         if session.scalars(select(User).where(User.name == name)).first() is not None:
-            raise StateError(f"user '{name}' already exists")
+            raise StateError(_("user '{name}' already exists").format(name=name))
         user = User(name=name, roles=clean_roles, org=org, active=True, created_at=now)
         session.add(user)
         session.add(
@@ -214,7 +232,7 @@ def disable_user(ctx: Context, name: str, *, actor: str | None = None) -> UserIn
         _authorize_admin(session, actor)
         user = session.scalars(select(User).where(User.name == name)).first()
         if user is None:
-            raise NotFound(f"no user '{name}' (see 'regflow users list')")
+            raise NotFound(_("no user '{name}' (see 'regflow users list')").format(name=name))
         if user.active:
             user.active = False
             session.add(
@@ -245,23 +263,31 @@ def delegate(ctx: Context, step_record_id: int, to: str, user: str) -> Delegated
     user = (user or "").strip()
     to = (to or "").strip()
     if not user:
-        raise UsageError("say who delegates: --user NAME or REGFLOW_USER")
+        raise UsageError(_("say who delegates: --user NAME or REGFLOW_USER"))
     if not to:
-        raise UsageError("say to whom: --to NAME")
+        raise UsageError(_("say to whom: --to NAME"))
     now = ctx.now()
     with ctx.transaction() as session:
         row = session.get(StepRecord, step_record_id, with_for_update=True)
         if row is None:
             raise NotFound(_("no task {id} (see 'regflow tasks')").format(id=step_record_id))
         if row.status not in OPEN_STEP_STATUSES:
-            raise StateError(f"task {row.id} is {row.status}; only open tasks can be delegated")
+            raise StateError(
+                _("task {id} is {status}; only open tasks can be delegated").format(
+                    id=row.id, status=label(row.status)
+                )
+            )
         if row.status == StepStatus.CLAIMED.value and row.claimed_by not in (user, to):
-            raise StateError(f"task {row.id} is claimed by {row.claimed_by}")
+            raise StateError(
+                _("task {id} is claimed by {user}").format(id=row.id, user=row.claimed_by)
+            )
         if not open_mode(session):
             head = _user(session, user)
             _not_auditor(head, "delegate")
             if HEAD not in head.roles:
-                raise PermissionDenied(f"only a head delegates tasks; {user} is not one")
+                raise PermissionDenied(
+                    _("only a head delegates tasks; {user} is not one").format(user=user)
+                )
             app = session.get(Application, row.application_id)
             org = lane_org(app, row.role) if app is not None else None
             officer = _user(session, to)
@@ -269,8 +295,8 @@ def delegate(ctx: Context, step_record_id: int, to: str, user: str) -> Delegated
             for who in (head, officer):
                 if org is not None and who.org != org:
                     raise PermissionDenied(
-                        f"task {row.id} is worked in organisation '{org}'; "
-                        f"{who.name} belongs to '{who.org}'"
+                        _("task {id} is worked in organisation '{org}'; {user} belongs to "
+                          "'{own}'").format(id=row.id, org=org, user=who.name, own=who.org)
                     )
         from regflow.store.audit import change_of
 

@@ -85,22 +85,45 @@ def _lock_head(connection: Connection) -> tuple[int, str]:
     return int(row.seq), str(row.hash)
 
 
+_HEAD_STATE = "regflow_audit_head"  # connection.info: [transaction, seq, hash]
+
+
+def _head_state(connection: Connection) -> list[Any]:
+    """The newest link as this transaction sees it: read and locked once per transaction (or
+    savepoint), then carried forward in memory as the transaction appends rows."""
+    txn = connection.get_nested_transaction() or connection.get_transaction()
+    state: list[Any] | None = connection.info.get(_HEAD_STATE)
+    if state is None or state[0] is not txn:
+        seq, prev = _lock_head(connection)
+        state = connection.info[_HEAD_STATE] = [txn, seq, prev]
+    return state
+
+
 def _chain(_mapper: Any, connection: Connection, target: Any) -> None:
     if target.actor is None:
         target.actor = _actor.get()
-    seq, prev = _lock_head(connection)
-    target.seq = seq + 1
-    target.prev_hash = prev
-    target.hash = link_hash(content_of(target), prev)
-    connection.execute(
-        _head.update().where(_head.c.id == HEAD_ID).values(seq=target.seq, hash=target.hash)
-    )
+    state = _head_state(connection)
+    target.seq = state[1] + 1
+    target.prev_hash = state[2]
+    target.hash = link_hash(content_of(target), state[2])
+    state[1], state[2] = target.seq, target.hash
+
+
+def _move_head(_mapper: Any, connection: Connection, target: Any) -> None:
+    """After the rows of one flush are inserted, write the head once: at the newest of them
+    (every row's ``before_insert`` runs before the batch's inserts, its ``after_insert`` after)."""
+    state = connection.info.get(_HEAD_STATE)
+    if state is not None and state[1] == target.seq:
+        connection.execute(
+            _head.update().where(_head.c.id == HEAD_ID).values(seq=target.seq, hash=target.hash)
+        )
 
 
 def install(event_class: type) -> None:
     """Chain every row of ``event_class`` as it is inserted (called once by store/models.py)."""
     if not event.contains(event_class, "before_insert", _chain):
         event.listen(event_class, "before_insert", _chain)
+        event.listen(event_class, "after_insert", _move_head)
 
 
 @contextmanager

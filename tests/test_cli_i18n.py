@@ -165,10 +165,87 @@ def test_errors_a_clerk_meets_are_translated(cli: Cli, lang: str, message: str) 
     assert "2016-05-30" in result.stderr and "repealed" not in result.stderr
 
 
+def _clerk_session(cli: Cli, lang: str) -> str:
+    """What a clerk, a head and an admin see in one morning on the wheelchair regulation:
+    the commands' one-line results, a user list, the process list and the errors they meet."""
+    lines: list[str] = []
+
+    def run(*args: str, at: str = "2016-03-14T10:00", expect: int = 0) -> None:
+        result = cli("--lang", lang, *args, at=at, expect=expect)
+        lines.append(f"$ regflow {' '.join(args)}")
+        lines.extend(part.rstrip() for part in (result.stdout + result.stderr).splitlines())
+
+    run("deploy", str(PROCESSES / "kreslo_arba_beru.bpmn"))
+    run("processes")
+    run("start", "kreslo_arba_beru", "--route", "nope", expect=2)
+    run("start", "kreslo_arba_beru", "--user", "aigul")
+    run("claim", "1", "--user", "aigul", at="2016-03-14T10:05")
+    run("complete", "1", "--user", "aigul", at="2016-03-14T10:20")
+    run("suspend", "1", "--reason", "справка", at="2016-03-14T11:00")
+    run("suspend", "1", "--reason", "again", at="2016-03-14T11:00", expect=1)
+    run("resume", "1", at="2016-03-15T11:00")
+    run("users", "add", "aigul", "--role", "clerk", "--org", "akimat-1")
+    run("users", "add", "nurlan", "--role", "auditor", "--org", "akimat-1")
+    run("users", "list")
+    run("claim", "2", "--user", "aigul", at="2016-03-15T12:00", expect=1)
+    run("claim", "2", "--user", "nurlan", at="2016-03-15T12:00", expect=1)
+    run("claim", "99", "--user", "aigul", expect=1)
+    run("calendar", "due", "--from", "2016-03-18T17:00", "--norm", "1 working day")
+    run("start", expect=2)
+    run("tasks", "--bogus", expect=2)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_clerks_session_reads_in_each_language(tmp_path: Path, lang: str) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'regflow.db'}")
+    cli("init")
+    _check(f"session.{lang}.txt", _clerk_session(cli, lang))
+
+
+@pytest.mark.parametrize(
+    ("lang", "usage", "option"),
+    [("kk", "Қолданылуы:", "Тапсырмалар тізімі"), ("ru", "Использование:", "Список задач"),
+     ("en", "Usage:", "The task list")],
+)
+def test_help_follows_the_language(cli: Cli, lang: str, usage: str, option: str) -> None:
+    from regflow.cli import cli as command
+
+    result = cli.runner.invoke(command, ["--help"], env={"REGFLOW_LANG": lang})
+    assert result.output.startswith(usage) and option in result.output
+    result = cli("--lang", lang, "tasks", "--help")
+    assert result.output.startswith(usage)
+
+
 # ------------------------------------------------------------------------- the catalogues
 
 SOURCES = [ROOT / "cli.py", ROOT / "errors.py", *sorted((ROOT / "services").glob("*.py")),
-           *sorted((ROOT / "workflows").glob("*.py")), ROOT / "i18n" / "__init__.py"]
+           *sorted((ROOT / "workflows").glob("*.py")), *sorted((ROOT / "handlers").glob("*.py")),
+           ROOT / "i18n" / "__init__.py"]
+
+
+def _help_texts() -> dict[str, str]:
+    """Every help text of the CLI (commands and options), as the help page translates it."""
+    import inspect
+
+    import click
+
+    from regflow.cli import cli
+
+    found: dict[str, str] = {}
+
+    def walk(command: click.Command, path: str) -> None:
+        ctx = click.Context(command, info_name=path)
+        for item in [command, *command.get_params(ctx)]:
+            text = getattr(item, "help", None)
+            if text:
+                found.setdefault(inspect.cleandoc(text), f"help of {path}")
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}")
+
+    walk(cli, "regflow")
+    return found
 
 
 def _used_messages() -> dict[str | tuple[str, str], str]:
@@ -188,6 +265,8 @@ def _used_messages() -> dict[str | tuple[str, str], str]:
                 found.setdefault((texts[0], texts[1]), f"{path.name}:{node.lineno}")
             elif name != "ngettext" and texts and isinstance(texts[0], str):
                 found.setdefault(texts[0], f"{path.name}:{node.lineno}")
+    for text, where in _help_texts().items():
+        found.setdefault(text, where)
     return found
 
 
@@ -214,8 +293,9 @@ def test_every_message_the_code_uses_has_a_translation(lang: str) -> None:
         if message is None or message.fuzzy or not all(forms):
             missing.append(f"{where}: {msgid!r}")
             continue
-        for form in forms:  # the translation fills the same fields as the English
-            assert _fields(form) == _fields(key), f"{lang}: {key!r} → {form!r}"
+        for i, form in enumerate(forms):  # the translation fills the same fields as the English
+            source = msgid[1] if isinstance(msgid, tuple) and i else key
+            assert _fields(form) == _fields(source), f"{lang}: {source!r} → {form!r}"
     assert not missing, f"{lang} catalogue lacks:\n" + "\n".join(missing)
 
 

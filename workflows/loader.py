@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.defaults import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from regflow.errors import ExpressionError, ModelError, NormError
+from regflow.i18n import _
 from regflow.workflows.expressions import Expression, Script
 from regflow.workflows.model import Flow, Input, Lane, Regulation, Step, StepKind
 from regflow.workflows.norms import Norm
@@ -111,7 +112,9 @@ def _safe_xml(data: bytes, filename: str) -> etree._ElementTree:
         return etree.ElementTree(etree.fromstring(data, parser))
     except etree.XMLSyntaxError as exc:
         raise ModelError(
-            f"not well-formed XML: {exc.msg}", file=filename, line=exc.lineno
+            _("not well-formed XML: {error}").format(error=exc.msg),
+            file=filename,
+            line=exc.lineno,
         ) from None
 
 
@@ -149,7 +152,7 @@ def _pick_process(root: etree._Element, filename: str) -> etree._Element:
     executable = [p for p in with_nodes if p.get("isExecutable", "true").lower() == "true"]
     candidates = executable or with_nodes
     if not processes:
-        raise ModelError("the file holds no bpmn:process", file=filename)
+        raise ModelError(_("the file holds no bpmn:process"), file=filename)
     if len(candidates) != 1:
         raise ModelError(
             f"the file holds {len(candidates)} executable processes; regflow runs one process "
@@ -190,8 +193,9 @@ def _norm(text: str | None, element: etree._Element, filename: str) -> Norm | No
         return Norm.parse(text)
     except NormError as exc:
         raise ModelError(
-            f"task '{element.get('name') or element.get('id')}' has an unreadable norm: "
-            f"{exc.message}",
+            _("task '{name}' has an unreadable norm: {error}").format(
+                name=element.get("name") or element.get("id"), error=exc.message
+            ),
             file=filename,
             line=element.sourceline,
             element=element.get("id"),
@@ -217,7 +221,7 @@ def _check_flows(process: etree._Element, filename: str) -> dict[str, list[etree
                 Expression(cond.text or "")
             except ExpressionError as exc:
                 raise ModelError(
-                    f"condition refused: {exc.message}",
+                    _("condition refused: {error}").format(error=exc.message),
                     file=filename,
                     line=cond.sourceline,
                     element=flow.get("id"),
@@ -238,8 +242,10 @@ def _check_gateways(
             has_condition = cond is not None and bool((cond.text or "").strip())
             if flow.get("id") != default and not has_condition:
                 raise ModelError(
-                    f"gateway '{gw.get('name') or gw.get('id')}' has an outgoing flow "
-                    f"'{flow.get('id')}' with neither a condition nor the default mark",
+                    _("gateway '{name}' has an outgoing flow '{flow}' with neither a condition "
+                      "nor the default mark").format(
+                        name=gw.get("name") or gw.get("id"), flow=flow.get("id")
+                    ),
                     file=filename,
                     line=gw.sourceline,
                     element=gw.get("id"),
@@ -252,7 +258,9 @@ def _reachability(
     """Breadth-first order of flow nodes from the start; every end event must be reachable."""
     starts = [e.get("id", "") for e in process.iterfind("bpmn:startEvent", NS)]
     if not starts:
-        raise ModelError("the process has no start event", file=filename, line=process.sourceline)
+        raise ModelError(
+            _("the process has no start event"), file=filename, line=process.sourceline
+        )
     seen: list[str] = []
     queue = deque(starts)
     while queue:
@@ -264,7 +272,7 @@ def _reachability(
     for end in process.iterfind(".//bpmn:endEvent", NS):
         if end.get("id") not in seen:
             raise ModelError(
-                "end event cannot be reached from the start",
+                _("end event cannot be reached from the start"),
                 file=filename,
                 line=end.sourceline,
                 element=end.get("id"),
@@ -382,7 +390,9 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
     root = tree.getroot()
     if root.tag != f"{{{BPMN}}}definitions":
         raise ModelError(
-            f"not a BPMN 2.0 file (root is <{etree.QName(root).localname}>, not bpmn:definitions)",
+            _("not a BPMN 2.0 file (root is <{root}>, not bpmn:definitions)").format(
+                root=etree.QName(root).localname
+            ),
             file=filename,
             line=root.sourceline,
             element=root.get("id") or etree.QName(root).localname,
@@ -393,7 +403,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
         name = _local(el.tag)
         if name and name not in SUPPORTED_NODES and name not in IGNORED:
             raise ModelError(
-                f"bpmn:{name} is not supported by regflow",
+                _("bpmn:{name} is not supported by regflow").format(name=name),
                 file=filename,
                 line=el.sourceline,
                 element=el.get("id"),
@@ -405,7 +415,9 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
                 _local(el.tag) == "startEvent" and _local(child.tag) == "timerEventDefinition"
             ):
                 raise ModelError(
-                    f"bpmn:{_local(child.tag)} on a {_local(el.tag)} is not supported by regflow",
+                    _("bpmn:{name} on a {parent} is not supported by regflow").format(
+                        name=_local(child.tag), parent=_local(el.tag)
+                    ),
                     file=filename,
                     line=child.sourceline,
                     element=el.get("id"),
@@ -429,7 +441,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
             props = properties_of(el)
             if lanes and el_id not in node_role:
                 raise ModelError(
-                    f"task '{el.get('name') or el_id}' is outside every lane",
+                    _("task '{name}' is outside every lane").format(name=el.get("name") or el_id),
                     file=filename,
                     line=el.sourceline,
                     element=el_id,
@@ -457,7 +469,7 @@ def load_process(data: bytes, filename: str = "<bpmn>") -> LoadedProcess:
                 Script(script.text or "" if script is not None else "")
             except ExpressionError as exc:
                 raise ModelError(
-                    f"script refused: {exc.message}",
+                    _("script refused: {error}").format(error=exc.message),
                     file=filename,
                     line=el.sourceline,
                     element=el_id,

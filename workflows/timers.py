@@ -212,6 +212,26 @@ class WaitingTimer:
     interrupting: bool
 
 
+_TIMED: dict[int, tuple[Any, bool]] = {}  # id(spec) → (spec, has timer events)
+
+
+def has_timer_events(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
+    """Whether a process version (its subprocesses included) has any timer event at all.
+
+    A version without one can never have a waiting timer, so the services skip the timer rows
+    of its applications altogether (one query less on every completion). Cached per spec."""
+    cached = _TIMED.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return bool(cached[1])
+    found = any(
+        isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+        for process_spec in (spec, *subprocess_specs.values())
+        for task_spec in process_spec.task_specs.values()
+    )
+    _TIMED[id(spec)] = (spec, found)
+    return found
+
+
 def waiting_timers(workflow: Any) -> list[WaitingTimer]:
     """The WAITING regflow timer events of a workflow (subprocesses included)."""
     found = []
