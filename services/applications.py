@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
@@ -22,7 +22,7 @@ from regflow.services.context import Context
 from regflow.services.events import record as _event
 from regflow.services.processes import loaded, loaded_by_id
 from regflow.services.timers import sync_timers
-from regflow.services.users import authorize_step, filing_org
+from regflow.services.users import authorize_step, filing_org, open_mode_column
 from regflow.services.validity import definition_for_filing
 from regflow.store.models import (
     INCIDENT_STEP_STATUS,
@@ -214,6 +214,7 @@ def start(
         )
         session.add(app)
         session.flush()
+        engine.keep(instance, (ctx.settings.database_url, app.id), app.snapshot)
         filing.log(session, app.id)
         new_rows = _sync_steps(ctx, session, app, instance, runs, now, open_before=set())
         _finish_if_done(ctx, app, instance, now)
@@ -242,8 +243,13 @@ def start(
         )
 
 
-def _locked_step(session: Session, step_record_id: int) -> StepRecord:
-    row = session.get(StepRecord, step_record_id, with_for_update=True)
+def _locked_step(
+    session: Session, step_record_id: int, row: StepRecord | None = None
+) -> StepRecord:
+    """The step, locked and still open. ``row``: the step as the caller already loaded and
+    locked it (complete() takes its locks in one query); looked up here when None."""
+    if row is None:
+        row = session.get(StepRecord, step_record_id, with_for_update=True)
     if row is None:
         raise NotFound(_("no task {id} (see 'regflow tasks')").format(id=step_record_id))
     if row.status == StepStatus.COMPLETED.value:
@@ -260,6 +266,28 @@ def _locked_step(session: Session, step_record_id: int) -> StepRecord:
             "see 'regflow incidents', then 'regflow retry INCIDENT'"
         )
     return row
+
+
+_COMPLETION_LOCKS = (  # built once: building it costs more than running it
+    select(StepRecord, Application, ProcessDefinition.source_hash, open_mode_column())
+    .join(Application, Application.id == StepRecord.application_id)
+    .join(ProcessDefinition, ProcessDefinition.id == Application.definition_id)
+    .where(StepRecord.id == bindparam("step_record_id"))
+    .with_for_update(of=(StepRecord, Application))
+)
+
+
+def _lock_for_completion(
+    session: Session, step_record_id: int
+) -> tuple[StepRecord | None, Application | None, str | None, bool | None]:
+    """complete()'s reads in one round trip: the step row and its application, both locked (on
+    PostgreSQL ``FOR UPDATE OF`` the two, step first; the process version is only read), the
+    version's content hash, which finds its parsed spec in the cache, and whether regflow runs
+    in open mode (services/users.py)."""
+    found = session.execute(_COMPLETION_LOCKS, {"step_record_id": step_record_id}).first()
+    if found is None:
+        return None, None, None, None
+    return found[0], found[1], found[2], bool(found[3])
 
 
 def _check_user(user: str) -> str:
@@ -306,18 +334,18 @@ def complete(
     now = ctx.now()
     data = dict(data or {})
     with ctx.transaction() as session:
-        row = _locked_step(session, step_record_id)
-        authorize_step(session, row, user, "complete")  # services/users.py
+        found, app, digest, is_open = _lock_for_completion(session, step_record_id)
+        row = _locked_step(session, step_record_id, found)
+        authorize_step(session, row, user, "complete", is_open=is_open)  # services/users.py
         if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
             raise PermissionDenied(
                 _("task {id} is claimed by {owner}, not by {user}").format(
                     id=row.id, owner=row.claimed_by, user=user
                 )
             )
-        app = session.get(Application, row.application_id, with_for_update=True)
         if app is None:  # pragma: no cover - foreign key guarantees it
             raise NotFound(f"application {row.application_id} is missing")
-        process = loaded_by_id(session, app.definition_id)
+        process = loaded_by_id(session, app.definition_id, digest)
         step = process.regulation.steps[row.step_id]
         missing = [i.name for i in step.inputs if i.name not in data]
         if missing:
@@ -325,7 +353,9 @@ def complete(
                 f"task {row.id} ('{step.name}') needs a decision: "
                 + ", ".join(f"--set {m}=..." for m in missing)
             )
-        instance = engine.restore(process, app.snapshot)
+        instance = engine.restore(
+            process, app.snapshot, key=(ctx.settings.database_url, app.id)
+        )
         open_before = instance.open_task_ids() - {row.task_uuid}
         instance.complete(row.task_uuid, data)
         runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident

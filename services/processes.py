@@ -19,12 +19,16 @@ from regflow.workflows.validity import validity_of
 _CACHE: dict[str, LoadedProcess] = {}
 
 
-def loaded_by_id(session: Session, definition_id: int) -> LoadedProcess:
+def loaded_by_id(
+    session: Session, definition_id: int, digest: str | None = None
+) -> LoadedProcess:
     """The parsed spec of a version without reading its BPMN source when it is cached: the hot
-    path (every completion) reads only the version's content hash."""
-    digest = session.scalar(
-        select(ProcessDefinition.source_hash).where(ProcessDefinition.id == definition_id)
-    )
+    path (every completion) reads only the version's content hash (``digest``, when the caller
+    has read it already)."""
+    if digest is None:
+        digest = session.scalar(
+            select(ProcessDefinition.source_hash).where(ProcessDefinition.id == definition_id)
+        )
     if digest is None:
         raise NotFound(f"process version {definition_id} is missing")
     cached = _CACHE.get(digest)
@@ -163,6 +167,7 @@ class ProcessInfo:
 
 
 def list_processes(ctx: Context) -> list[ProcessInfo]:
+    from regflow.services.names import process_name
     from regflow.services.routes import route_totals
 
     with ctx.transaction() as session:
@@ -186,7 +191,7 @@ def list_processes(ctx: Context) -> list[ProcessInfo]:
                 ProcessInfo(
                     key=row.key,
                     version=row.version,
-                    name=row.name,
+                    name=process_name(reg),  # in the interface's language, if the model has it
                     routes=route_totals(reg),
                     deadline=reg.properties.get("deadline"),
                 )

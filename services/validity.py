@@ -24,6 +24,7 @@ from regflow.clock import zone
 from regflow.errors import NotFound, StateError, UsageError
 from regflow.i18n import _
 from regflow.services.context import Context
+from regflow.services.names import process_name
 from regflow.services.processes import definition_version, loaded
 from regflow.store.models import Application, Event, ProcessDefinition, StepRecord, StepStatus
 from regflow.workflows.validity import Changes, Validity, diff_regulations, validity_of
@@ -232,7 +233,7 @@ def list_in_force(ctx: Context, day: date) -> list[InForce]:
                 InForce(
                     key=link.definition.key,
                     version=link.definition.version,
-                    name=link.definition.name,
+                    name=process_name(reg),
                     routes=route_totals(reg),
                     deadline=reg.properties.get("deadline"),
                     approved_by=link.validity.act(),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, bindparam, event, select
 from sqlalchemy.sql import column, table
 
 GENESIS = "0" * 64
@@ -74,10 +74,18 @@ def link_hash(content: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(content)).hexdigest()
 
 
+# built once: building a statement costs more than running it on every append
+_READ_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == HEAD_ID)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_WRITE_HEAD = (
+    _head.update()
+    .where(_head.c.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def _lock_head(connection: Connection) -> tuple[int, str]:
-    query = select(_head.c.seq, _head.c.hash).where(_head.c.id == HEAD_ID)
-    if connection.dialect.name != "sqlite":
-        query = query.with_for_update()
+    query = _READ_HEAD if connection.dialect.name == "sqlite" else _LOCK_HEAD
     row = connection.execute(query).first()
     if row is None:
         connection.execute(_head.insert().values(id=HEAD_ID, seq=0, hash=GENESIS))
@@ -114,9 +122,7 @@ def _move_head(_mapper: Any, connection: Connection, target: Any) -> None:
     (every row's ``before_insert`` runs before the batch's inserts, its ``after_insert`` after)."""
     state = connection.info.get(_HEAD_STATE)
     if state is not None and state[1] == target.seq:
-        connection.execute(
-            _head.update().where(_head.c.id == HEAD_ID).values(seq=target.seq, hash=target.hash)
-        )
+        connection.execute(_WRITE_HEAD, {"new_seq": target.seq, "new_hash": target.hash})
 
 
 def install(event_class: type) -> None:

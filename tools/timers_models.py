@@ -13,12 +13,62 @@ builder: ``python tools/timers_models.py`` writes them to processes/.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from regflow.workflows.builder import ProcessBuilder
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # `library` is a package in tools/
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from library.common import translate  # noqa: E402
+
 SEED = "004_8f891f753962242d.txt"
 OUT = Path(__file__).resolve().parent.parent / "processes"
+
+# Russian and English names for the interface (regflow --lang ru|en), keyed by the Kazakh name;
+# "Нәтиже берілді" and "Тыңдау өткізу" come from library/common.NAMES.
+NAMES_TIMERS: dict[str, tuple[str, str]] = {
+    "Берілмеген нәтижені Мемлекеттік корпорацияда сақтау": (
+        "Хранение невыданного результата в Госкорпорации",
+        "Keeping an unclaimed result at the State Corporation"),
+    "Мемлекеттік корпорация қызметкері": ("Работник Госкорпорации", "State Corporation employee"),
+    "Көрсетілетін қызметті беруші": ("Услугодатель", "Service provider"),
+    "Дайын нәтиже түсті": ("Поступил готовый результат", "Result ready"),
+    "Нәтижені алушыға беру": ("Выдача результата получателю", "Hand the result to the applicant"),
+    "Бір ай өтті": ("Прошел месяц", "A month has passed"),
+    "Сұранымсыз құжатты берушіге қайтару": (
+        "Возврат невостребованного документа услугодателю",
+        "Return the unclaimed document to the provider"),
+    "Қайтарылған құжатты қабылдау": (
+        "Прием возвращенного документа", "Receive the returned document"),
+    "Берушіге қайтарылды": ("Возвращено услугодателю", "Returned to the provider"),
+    "Теріс шешім алдындағы тыңдау": (
+        "Заслушивание перед отрицательным решением", "Hearing before a negative decision"),
+    "Жауапты орындаушы": ("Ответственный исполнитель", "Responsible officer"),
+    "Басшы": ("Руководитель", "Head"),
+    "Алдын ала теріс шешім": ("Предварительное отрицательное решение", "Preliminary refusal"),
+    "Тыңдау туралы хабарлама жіберу": (
+        "Направление уведомления о заслушивании", "Send the hearing notice"),
+    "Мерзімнен 3 жұмыс күні бұрын": (
+        "За 3 рабочих дня до срока", "3 working days before the deadline"),
+    "2 жұмыс күні": ("2 рабочих дня", "2 working days"),
+    "Рұқсат немесе дәлелді бас тарту": (
+        "Разрешение или мотивированный отказ", "Approval or reasoned refusal"),
+    "Шешім берілді": ("Решение выдано", "Decision issued"),
+    "Шағымды қарау (мерзімдерімен)": (
+        "Рассмотрение жалобы (со сроками)", "Complaint review (with deadlines)"),
+    "Кеңсе": ("Канцелярия", "Office"),
+    "Шағымды қарайтын орган": ("Орган, рассматривающий жалобу", "Complaint body"),
+    "Шағым тіркелді": ("Жалоба зарегистрирована", "Complaint registered"),
+    "Шағымды қарайтын органға жіберу": (
+        "Направление в орган, рассматривающий жалобу", "Forward to the complaint body"),
+    "3 жұмыс күні": ("3 рабочих дня", "3 working days"),
+    "Шағымды қарау және жауап беру": (
+        "Рассмотрение жалобы и ответ", "Review and answer the complaint"),
+    "Тіркелгеннен 5 жұмыс күні": (
+        "5 рабочих дней с регистрации", "5 working days from registration"),
+    "Жауап берілді": ("Ответ дан", "Answer given"),
+}
 
 
 def storage() -> ProcessBuilder:
@@ -98,7 +148,7 @@ def complaint() -> ProcessBuilder:
 
 def main() -> None:
     for builder in (storage(), hearing(), complaint()):
-        path = builder.write(OUT / f"{builder.key}.bpmn")
+        path = translate(builder, NAMES_TIMERS).write(OUT / f"{builder.key}.bpmn")
         print(path)
 
 

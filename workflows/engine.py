@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -120,9 +121,12 @@ def _translate(exc: Exception) -> RegflowError:
 class Instance:
     """One application's workflow, between a restore and a snapshot."""
 
-    def __init__(self, process: LoadedProcess, workflow: BpmnWorkflow) -> None:
+    def __init__(
+        self, process: LoadedProcess, workflow: BpmnWorkflow, key: Hashable | None = None
+    ) -> None:
         self.process = process
         self.workflow = workflow
+        self.key = key  # see restore(): the live workflow is kept under it after a snapshot
 
     @property
     def steps(self) -> dict[str, Step]:
@@ -220,7 +224,10 @@ class Instance:
             _SERIALIZER.registry._encoder_mode = False
         dct["serializer_version"] = SNAPSHOT_VERSION
         text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False)
-        return zlib.compress(text.encode("utf-8"), 1)
+        snapshot = zlib.compress(text.encode("utf-8"), 1)
+        if self.key is not None:
+            _keep(self.key, snapshot, self.process, self.workflow)
+        return snapshot
 
 
 def snapshot_dict(snapshot: bytes | str) -> dict[str, Any]:
@@ -238,7 +245,37 @@ def start(process: LoadedProcess, data: dict[str, Any]) -> Instance:
     return Instance(process, workflow)
 
 
-def restore(process: LoadedProcess, snapshot: bytes | str) -> Instance:
+# Live workflows by key (the caller's: database and application), each with the snapshot it
+# was saved as. Restoring the same bytes again gives back the same state, so the next step of
+# an application in this process skips rebuilding its task tree from JSON; a snapshot changed
+# by anyone else (another process, a rolled-back transaction) no longer matches, and is
+# restored as usual. An entry is taken out when used: one owner at a time.
+_LIVE: OrderedDict[Hashable, tuple[bytes, LoadedProcess, BpmnWorkflow]] = OrderedDict()
+_LIVE_MAX = 256
+
+
+def _keep(key: Hashable, snapshot: bytes, process: LoadedProcess, workflow: BpmnWorkflow) -> None:
+    _LIVE[key] = (snapshot, process, workflow)
+    _LIVE.move_to_end(key)
+    while len(_LIVE) > _LIVE_MAX:
+        _LIVE.popitem(last=False)
+
+
+def keep(instance: Instance, key: Hashable, snapshot: bytes) -> None:
+    """Keep a new application's live workflow, saved as ``snapshot``, for its next restore."""
+    instance.key = key
+    _keep(key, snapshot, instance.process, instance.workflow)
+
+
+def restore(
+    process: LoadedProcess, snapshot: bytes | str, *, key: Hashable | None = None
+) -> Instance:
+    """The application's workflow from its stored snapshot. With ``key``, a workflow this
+    process saved as exactly these bytes is reused, and the next snapshot is kept again."""
+    if key is not None:
+        live = _LIVE.pop(key, None)
+        if live is not None and live[1] is process and live[0] == snapshot:
+            return Instance(process, live[2], key)
     dct = snapshot_dict(snapshot)
     version = dct.pop("serializer_version", None)
     if version != SNAPSHOT_VERSION:
@@ -247,4 +284,4 @@ def restore(process: LoadedProcess, snapshot: bytes | str) -> Instance:
         dct, spec=process.spec, subprocess_specs=process.subprocess_specs
     )
     workflow.script_engine = _SCRIPT_ENGINE
-    return Instance(process, workflow)
+    return Instance(process, workflow, key)

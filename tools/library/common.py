@@ -9,7 +9,9 @@ A model is built route by route from small pieces:
   gateway on a decision variable before two tasks, then a merge;
 - :func:`sc_intake` / :func:`sc_provider_check` / :func:`sc_issue` - the State Corporation (ХҚО)
   procedure of the 2015 regulations (operator steps, ЖТ МДҚ check, ЭҮАШ АЖО, 2-шарт);
-- :func:`portal_intake` / :func:`portal_provider_check` - the e-gov portal procedure.
+- :func:`portal_intake` / :func:`portal_provider_check` - the e-gov portal procedure;
+- :func:`translate` - the Russian and English names (``name_ru``, ``name_en``) of a built model,
+  from :data:`NAMES` (lanes, steps and events the models share) and the module's own table.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regflow.workflows.builder import Lane, Node, ProcessBuilder
+
+# Kinds of node that carry translated names; gateways and flow labels keep the model's Kazakh.
+TRANSLATED_KINDS = frozenset(
+    {"userTask", "serviceTask", "startEvent", "endEvent", "intermediateCatchEvent", "boundaryEvent"}
+)
 
 END_ISSUED = "Нәтиже берілді"
 END_REFUSED = "Дәлелді бас тарту"
@@ -496,3 +503,199 @@ def portal_provider_check(m: Model, t: PortalText, role: str = "clerk") -> tuple
     b.flow(gw, refusal, condition="documents_valid == False", name="жоқ")
     b.chain(refusal, end)
     return check, gw
+
+
+# ------------------------------------------------------------------------------ translations
+
+# Russian and English names of what several models share, keyed by the Kazakh name in the model.
+# Russian follows the official Russian texts of the same acts (услугодатель, услугополучатель,
+# Госкорпорация, ГБД ФЛ, ШЭП, ЭЦП, ИИН); English follows /work/shared/notes/glossary.md. Names
+# stay short: a step says the action, the way the diagram box shows it.
+NAMES: dict[str, tuple[str, str]] = {
+    # -- lanes
+    "Көрсетілетін қызметті алушы": ("Услугополучатель", "Applicant"),
+    "Көрсетілетін қызметті берушінің кеңсе маманы": (
+        "Специалист канцелярии услугодателя", "Provider's office clerk"),
+    "Көрсетілетін қызметті берушінің кеңсе қызметкері": (
+        "Сотрудник канцелярии услугодателя", "Provider's office clerk"),
+    "Кеңсе қызметкері": ("Сотрудник канцелярии", "Office clerk"),
+    "Көрсетілетін қызметті берушінің басшысы": (
+        "Руководитель услугодателя", "Head of the provider"),
+    "Көрсетілетін қызметті берушінің бөлім басшысы": (
+        "Руководитель отдела услугодателя", "Provider's head of department"),
+    "Көрсетілетін қызметті берушінің жауапты орындаушысы": (
+        "Ответственный исполнитель услугодателя", "Provider's responsible officer"),
+    "ХҚО қызметкері": ("Работник Госкорпорации", "State Corporation operator"),
+    "Портал (www.egov.kz)": ("Портал (www.egov.kz)", "Portal (www.egov.kz)"),
+    "\"Электрондық үкіметтің\" веб-порталы": (
+        "Веб-портал «электронного правительства»", "E-government web portal"),
+    # -- events
+    "Өтініш берілді": ("Заявление подано", "Application filed"),
+    END_ISSUED: ("Результат выдан", "Result issued"),
+    END_REFUSED: ("Мотивированный отказ", "Reasoned refusal"),
+    "Мәліметтер жоқ: бас тарту": ("Нет сведений: отказ", "No data: refusal"),
+    # -- the steps of regulations 2-6 of seed 003 (the wheelchair model's wording)
+    "Құжаттарды қабылдау және тіркеу журналына тіркеу": (
+        "Прием документов и регистрация в журнале",
+        "Accept the documents and register them in the journal"),
+    "Құжаттарды қарау, жауапты орындаушыны белгілеу": (
+        "Рассмотрение документов, определение ответственного исполнителя",
+        "Review the documents, assign the responsible officer"),
+    "Құжаттарды тексеру, хабарламаны дайындау": (
+        "Проверка документов, подготовка уведомления",
+        "Check the documents, prepare the notification"),
+    "Хабарламаға қол қою": ("Подписание уведомления", "Sign the notification"),
+    "Хабарламаны тіркеу, нәтижені алушыға беру": (
+        "Регистрация уведомления, выдача результата получателю",
+        "Register the notification, hand the result to the applicant"),
+    # -- steps several regulations share
+    "Құжаттар топтамасын тіркеу, басшыға жолдау": (
+        "Регистрация пакета документов, передача руководителю",
+        "Register the documents, pass them to the head"),
+    "Құжаттармен танысу, жауапты орындаушыны анықтау": (
+        "Ознакомление с документами, определение ответственного исполнителя",
+        "Read the documents, assign the responsible officer"),
+    "Құжаттармен танысу, жауапты орындаушыны белгілеу": (
+        "Ознакомление с документами, определение ответственного исполнителя",
+        "Read the documents, assign the responsible officer"),
+    "Құжаттарды қарау, хабарламаны дайындау": (
+        "Рассмотрение документов, подготовка уведомления",
+        "Review the documents, prepare the notification"),
+    "Құжаттарды қарау, хабарламаны дайындау (құжаттар жетіспегенде)": (
+        "Рассмотрение документов, подготовка уведомления (при неполном пакете)",
+        "Review the documents, prepare the notification (incomplete set)"),
+    "Хабарламаны тіркеу, алушыға беру": (
+        "Регистрация уведомления, выдача получателю",
+        "Register the notification, hand it to the applicant"),
+    "7-процесс: нәтижені алушының жеке кабинетіне жолдау": (
+        "Процесс 7: направление результата в личный кабинет",
+        "Process 7: send the result to the personal cabinet"),
+    # -- State Corporation procedure (sc_intake, sc_provider_check, sc_issue)
+    "Өтініш пен құжаттарды қабылдау (электрондық кезек)": (
+        "Прием заявления и документов (электронная очередь)",
+        "Receive the application and documents (e-queue)"),
+    "1-процесс: ХҚО ЫАЖ АЖО-ға логин мен парольді енгізу": (
+        "Процесс 1: ввод логина и пароля в АРМ ИИС ЦОН",
+        "Process 1: log in to the State Corporation IS workstation"),
+    "2-процесс: қызметті таңдау, алушының мәліметтерін енгізу": (
+        "Процесс 2: выбор услуги, ввод данных услугополучателя",
+        "Process 2: choose the service, enter the applicant's data"),
+    "3-процесс: ЭҮШ арқылы ЖТ МДҚ-ға және БНАЖ-ге сұрау": (
+        "Процесс 3: запрос в ГБД ФЛ и ЕНИС через ШЭП",
+        "Process 3: query the Individuals database and the notary system"),
+    "3-процесс: ЭҮШ арқылы ЖТ МДҚ-ға сұрау": (
+        "Процесс 3: запрос в ГБД ФЛ через ШЭП",
+        "Process 3: query the Individuals database"),
+    "1-шарт: ЖТ МДҚ-да мәліметтердің бар болуын тексеру": (
+        "Условие 1: проверка наличия сведений в ГБД ФЛ",
+        "Condition 1: check the Individuals database has the data"),
+    "4-процесс: мәліметтердің жоқтығы туралы хабарлама": (
+        "Процесс 4: сообщение об отсутствии сведений",
+        "Process 4: notice that there are no data"),
+    "5-процесс: ЭЦҚ қойылған сұранысты ЭҮАШ АЖО-ға жолдау": (
+        "Процесс 5: направление запроса, подписанного ЭЦП, в АРМ РШЭП",
+        "Process 5: send the signed request to the e-gov gateway workstation"),
+    "6-процесс: электрондық құжаттарды ЭҮАШ АЖО-да тіркеу": (
+        "Процесс 6: регистрация электронных документов в АРМ РШЭП",
+        "Process 6: register the e-documents at the gateway workstation"),
+    "2-шарт: құжаттар топтамасының сәйкестігін тексеру": (
+        "Условие 2: проверка соответствия пакета документов",
+        "Condition 2: check the set of documents"),
+    "7-процесс: бас тарту туралы хабарламаны қалыптастыру": (
+        "Процесс 7: формирование уведомления об отказе",
+        "Process 7: draw up the refusal notice"),
+    "8-процесс: бас тарту туралы дәлелді жауапты алушыға беру": (
+        "Процесс 8: выдача мотивированного отказа услугополучателю",
+        "Process 8: hand the reasoned refusal to the applicant"),
+    "8-процесс: нәтижені ХҚО арқылы алушыға беру": (
+        "Процесс 8: выдача результата через Госкорпорацию",
+        "Process 8: hand the result over at the State Corporation"),
+    # -- e-gov portal procedure (portal_intake, portal_provider_check)
+    "Порталда ЖСН және пароль арқылы тіркелу": (
+        "Регистрация на портале по ИИН и паролю",
+        "Register on the portal with IIN and password"),
+    "1-процесс: порталға ЖСН мен парольді енгізу": (
+        "Процесс 1: ввод ИИН и пароля на портале",
+        "Process 1: log in to the portal with IIN and password"),
+    "1-шарт: алушы мәліметтерінің дұрыстығын тексеру": (
+        "Условие 1: проверка подлинности данных услугополучателя",
+        "Condition 1: check the applicant's login data"),
+    "2-процесс: авторизациядан бас тарту туралы хабарлама": (
+        "Процесс 2: сообщение об отказе в авторизации",
+        "Process 2: notice that authorisation failed"),
+    "3-процесс: сұраныс нысанын толтыру, құжаттарды жалғау, ЭЦҚ таңдау": (
+        "Процесс 3: заполнение запроса, прикрепление документов, выбор ЭЦП",
+        "Process 3: fill in the request, attach documents, choose the e-signature"),
+    "2-шарт: ЭЦҚ тіркеу куәлігін тексеру": (
+        "Условие 2: проверка регистрационного свидетельства ЭЦП",
+        "Condition 2: check the e-signature certificate"),
+    "4-процесс: ЭЦҚ расталмауына байланысты бас тарту": (
+        "Процесс 4: отказ в связи с неподтверждением ЭЦП",
+        "Process 4: refusal, the e-signature is not confirmed"),
+    "5-процесс: сұранысты ЭҮШ арқылы ЭҮАШ АЖО-ға жолдау": (
+        "Процесс 5: направление запроса в АРМ РШЭП через ШЭП",
+        "Process 5: send the request to the gateway workstation"),
+    "3-шарт: құжаттар топтамасының сәйкестігін тексеру": (
+        "Условие 3: проверка соответствия пакета документов",
+        "Condition 3: check the set of documents"),
+    "6-процесс: құжаттардағы кемшіліктерге байланысты бас тарту": (
+        "Процесс 6: отказ в связи с недостатками документов",
+        "Process 6: refusal over defects in the documents"),
+    # -- rules 004 and their timer models (rules004.py, tools/timers_models.py)
+    "Тыңдау өткізу": ("Проведение заслушивания", "Hold the hearing"),
+    # -- the standards' template (standards.py)
+    "Көрсетілетін қызметті алушы жүгінді": ("Услугополучатель обратился", "Applicant applied"),
+    "Дәлелді бас тарту берілді": ("Выдан мотивированный отказ", "Reasoned refusal issued"),
+    "Нәтиже жіберілді": ("Результат направлен", "Result sent"),
+    "Дәлелді бас тарту жіберілді": ("Мотивированный отказ направлен", "Reasoned refusal sent"),
+    "Құжаттарды тапсыру үшін кезек күту": (
+        "Ожидание в очереди для сдачи документов", "Wait in the queue to submit documents"),
+    "Құжаттарды қабылдау": ("Прием документов", "Accept the documents"),
+    "Мемлекеттік қызметті көрсету (құжаттарды қарау)": (
+        "Оказание государственной услуги (рассмотрение документов)",
+        "Provide the service (review the documents)"),
+    "Электрондық сұрау салуды қабылдау (жеке кабинетте мәртебе)": (
+        "Прием электронного запроса (статус в личном кабинете)",
+        "Accept the e-request (status in the personal cabinet)"),
+    "Мәліметтерді қалыптастыру (келісімді тексеру)": (
+        "Формирование сведений (проверка согласия)", "Compile the information (check consent)"),
+    "Электрондық сұрау салуды қарау": ("Рассмотрение электронного запроса", "Review the e-request"),
+    "Нәтижені жеке кабинетке жіберу": (
+        "Направление результата в личный кабинет", "Send the result to the personal cabinet"),
+    "Дәлелді бас тартуды жеке кабинетке жіберу": (
+        "Направление мотивированного отказа в личный кабинет",
+        "Send the reasoned refusal to the personal cabinet"),
+}
+
+
+def translate(b: ProcessBuilder, own: dict[str, tuple[str, str]] | None = None) -> ProcessBuilder:
+    """Add ``name_ru`` and ``name_en`` to the process, its lanes, tasks and events.
+
+    Names are looked up by the Kazakh name, first in ``own`` (the module's table: titles and
+    steps of its own), then in :data:`NAMES`. A name in neither table stops the build, so that a
+    new step cannot slip into the library untranslated. Existing translations are kept.
+    """
+    table = {**NAMES, **(own or {})}
+    missing: list[str] = []
+
+    def put(props: dict[str, str], name: str | None) -> None:
+        if not name or ("name_ru" in props and "name_en" in props):
+            return
+        found = table.get(name)
+        if found is None:
+            missing.append(name)
+            return
+        props.setdefault("name_ru", found[0])
+        props.setdefault("name_en", found[1])
+
+    put(b.properties, b.name)
+    for lane in b.lanes:
+        put(lane.properties, lane.name)
+    for node in b.nodes:
+        if node.kind in TRANSLATED_KINDS:
+            put(node.properties, node.name)
+    if missing:
+        raise ValueError(
+            f"{b.key}: no Russian/English name for: " + "; ".join(dict.fromkeys(missing))
+        )
+    return b

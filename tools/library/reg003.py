@@ -23,6 +23,7 @@ from .common import (
     sc_issue,
     sc_provider_check,
     steps,
+    translate,
 )
 
 SEED = "003_2e4deee796d008ba.txt"
@@ -113,38 +114,182 @@ PORTAL = ("portal", "Портал (www.egov.kz)")
 APPLICANT = ("applicant", "Көрсетілетін қызметті алушы")
 
 
+# Russian and English names for the interface (regflow --lang ru|en); the model's own names stay
+# the Kazakh of the text. Titles are the official Russian names of the state services; what the
+# regulations share with others (lanes, the State Corporation and portal steps) is in
+# common.NAMES.
+NAMES_003: dict[str, tuple[str, str]] = {
+    # -- titles
+    "Семей ядролық сынақ полигонында ядролық сынақтардың салдарынан зардап шеккен азаматтарды "
+    "тіркеу, біржолғы мемлекеттік ақшалай өтемақы төлеу, куәлік беру": (
+        "Регистрация граждан, пострадавших вследствие ядерных испытаний на Семипалатинском "
+        "испытательном ядерном полигоне, выплата единовременной государственной денежной "
+        "компенсации, выдача удостоверений",
+        "Registration of citizens affected by the nuclear tests at the Semipalatinsk test site, "
+        "one-off state compensation, issue of certificates"),
+    "Мүгедектерге протездік-ортопедиялық көмек ұсыну үшін оларға құжаттарды ресімдеу": (
+        "Оформление документов на инвалидов для предоставления им протезно-ортопедической помощи",
+        "Processing documents of persons with disabilities for prosthetic and orthopaedic aid"),
+    "Мүгедектерді сурдо-тифлотехникалық және міндетті гигиеналық құралдармен қамтамасыз ету": (
+        "Обеспечение инвалидов сурдо-тифлотехническими и обязательными гигиеническими средствами",
+        "Provision of hearing and vision aids and essential hygiene products to persons with "
+        "disabilities"),
+    "Жүріп-тұруы қиын бірінші топтағы мүгедектерге жеке көмекшінің және есту кемістігі бар "
+    "мүгедектерге ымдау тілі маманының қызметтерін ұсыну үшін мүгедектерге құжаттарды ресімдеу": (
+        "Оформление документов на инвалидов для предоставления им услуги индивидуального "
+        "помощника для инвалидов первой группы, имеющих затруднение в передвижении, и "
+        "специалиста жестового языка для инвалидов по слуху",
+        "Processing documents of persons with disabilities for a personal assistant (group I, "
+        "limited mobility) or a sign-language specialist (hearing impairment)"),
+    "Мүгедектерге кресло-арбалар беру": (
+        "Обеспечение инвалидов кресло-колясками",
+        "Provision of wheelchairs to persons with disabilities"),
+    "Мүгедектерді санаторий-курорттық емдеумен қамтамасыз ету": (
+        "Обеспечение инвалидов санаторно-курортным лечением",
+        "Provision of sanatorium and spa treatment to persons with disabilities"),
+    "Жергілікті өкілді органдардың шешімдері бойынша мұқтаж азаматтардың жекелеген санаттарына "
+    "әлеуметтік көмек тағайындау": (
+        "Назначение социальной помощи отдельным категориям нуждающихся граждан по решениям "
+        "местных представительных органов",
+        "Social assistance to certain categories of citizens in need by decision of the local "
+        "representative bodies"),
+    "Мүгедек балаларды үйде оқытуға жұмсалған шығындарды өтеу": (
+        "Возмещение затрат на обучение на дому детей-инвалидов",
+        "Reimbursement of the cost of home schooling of children with disabilities"),
+    "Шетелдік қызметкерге жұмысқа орналасуға және жұмыс берушілерге тиісті "
+    "әкімшілік-аумақтық бірлік аумағында еңбек қызметін жүзеге асыру үшін шетелдік жұмыс "
+    "күшін тартуға рұқсат беру және ұзарту": (
+        "Выдача и продление разрешения иностранному работнику на трудоустройство и "
+        "работодателям на привлечение иностранной рабочей силы для осуществления трудовой "
+        "деятельности на территории соответствующей административно-территориальной единицы",
+        "Issue and extension of permits for foreign workers to take up employment and for "
+        "employers to attract foreign labour in the administrative-territorial unit"),
+    "Оралман мәртебесін беру": ("Присвоение статуса оралмана", "Granting oralman status"),
+    # -- lanes of one regulation
+    "ЗТМО": ("ГЦВП", "State Centre for Pension Payments"),
+    "Ауылдық округ әкімі аппаратының маманы": (
+        "Специалист аппарата акима сельского округа", "Rural akim's office specialist"),
+    "Ауылдық округ әкімі": ("Аким сельского округа", "Rural district akim"),
+    "Ауылдық округ әкімі аппаратының жауапты орындаушысы": (
+        "Ответственный исполнитель аппарата акима сельского округа",
+        "Rural akim's responsible officer"),
+    "Комиссия": ("Комиссия", "Commission"),
+    "Көрсетілетін қызметті алушы (жұмыс беруші, шетелдік қызметкер)": (
+        "Услугополучатель (работодатель, иностранный работник)",
+        "Applicant (employer, foreign worker)"),
+    # -- regulation 1 (Semey)
+    "Құжаттарды қарау, жауапты орындаушыны анықтау": (
+        "Рассмотрение документов, определение ответственного исполнителя",
+        "Review the documents, assign the responsible officer"),
+    "Тану туралы шешімді ресімдеу": (
+        "Оформление решения о признании", "Draw up the recognition decision"),
+    "Куәлікті немесе телнұсқасын беруді ресімдеу": (
+        "Оформление выдачи удостоверения или дубликата",
+        "Prepare the certificate or its duplicate"),
+    "Өтемақы төлеу туралы шешімді ресімдеу (төлеу кестесіне сәйкес)": (
+        "Оформление решения о выплате компенсации (по графику выплат)",
+        "Draw up the compensation decision (per the payment schedule)"),
+    "Ресімделген құжаттарға қол қою": (
+        "Подписание оформленных документов", "Sign the prepared documents"),
+    "Құжаттарды тіркеу, нәтижені беру, өтемақы құжаттарын ЗТМО-ға жолдау": (
+        "Регистрация документов, выдача результата, передача документов на компенсацию в ГЦВП",
+        "Register the documents, issue the result, send the compensation file to the pension "
+        "centre"),
+    "Өтемақыны алушының жеке шотына аудару": (
+        "Перечисление компенсации на лицевой счет получателя",
+        "Transfer the compensation to the applicant's account"),
+    # -- regulation 7 (social assistance): the rural akim route
+    "Құжаттарды қарау, ілеспе хатты дайындау": (
+        "Рассмотрение документов, подготовка сопроводительного письма",
+        "Review the documents, prepare the cover letter"),
+    "Ілеспе хатқа қол қою": ("Подписание сопроводительного письма", "Sign the cover letter"),
+    "Ілеспе хат пен құжаттарды қабылдау және тіркеу": (
+        "Прием и регистрация сопроводительного письма с документами",
+        "Receive and register the cover letter with the documents"),
+    "Хабарламаны тіркеу, ауылдық округ әкіміне жолдау": (
+        "Регистрация уведомления, направление акиму сельского округа",
+        "Register the notification, send it to the rural akim"),
+    "Хабарламаны алушыға беру": (
+        "Выдача уведомления получателю", "Hand the notification to the applicant"),
+    # -- regulation 9 (foreign labour)
+    "Құжаттарды қабылдау, тіркеу, үзбелі талонды беру, басшыға жолдау": (
+        "Прием и регистрация документов, выдача отрывного талона, передача руководителю",
+        "Accept and register the documents, give the tear-off slip, pass them to the head"),
+    "Жұмысқа орналасуға рұқсатты қайта ресімдеу, нәтижені беру": (
+        "Переоформление разрешения на трудоустройство, выдача результата",
+        "Reissue the employment permit, hand over the result"),
+    "Құжаттарды қарау, комиссияға жолдау": (
+        "Рассмотрение документов, направление в комиссию",
+        "Review the documents, refer them to the commission"),
+    "Жұмыс берушіге рұқсат беру туралы шешім қабылдау": (
+        "Решение о выдаче разрешения работодателю",
+        "Decide on issuing the employer's permit"),
+    "Жұмыс берушіге рұқсатты ұзарту, қайта ресімдеу туралы шешім": (
+        "Решение о продлении, переоформлении разрешения работодателю",
+        "Decide on extending or reissuing the employer's permit"),
+    "Шетелдік қызметкерге рұқсат беру, ұзарту туралы шешім": (
+        "Решение о выдаче, продлении разрешения иностранному работнику",
+        "Decide on issuing or extending the foreign worker's permit"),
+    "Комиссия шешімі туралы хабарламаны беру": (
+        "Выдача уведомления о решении комиссии",
+        "Notify the applicant of the commission's decision"),
+    "Кепілдік құжаттарды тапсыру": (
+        "Представление гарантийных документов", "Submit the guarantee documents"),
+    "Рұқсатты беру (кепілдік құжаттардан кейін)": (
+        "Выдача разрешения (после гарантийных документов)",
+        "Issue the permit (after the guarantee documents)"),
+    "Ұзартылған рұқсатты алушы өтініш білдірген кезде беру": (
+        "Выдача продленного разрешения по обращению получателя",
+        "Hand over the extended permit when the applicant asks"),
+    "6-процесс: сұраныстың қабылданғаны туралы мәртебе": (
+        "Процесс 6: статус о принятии запроса",
+        "Process 6: status \"request accepted\""),
+    "7-процесс: нәтижені қалыптастыру, басшыға қол қоюға жолдау": (
+        "Процесс 7: формирование результата, передача руководителю на подпись",
+        "Process 7: draw up the result, pass it to the head to sign"),
+    "8-процесс: нәтижеге ЭЦҚ қою": (
+        "Процесс 8: подписание результата ЭЦП", "Process 8: sign the result electronically"),
+    "4-шарт: кепілдік құжаттардың электрондық көшірмелерін жалғау": (
+        "Условие 4: прикрепление электронных копий гарантийных документов",
+        "Condition 4: attach e-copies of the guarantee documents"),
+    "9-процесс: нәтижені алушының жеке кабинетіне жолдау": (
+        "Процесс 9: направление результата в личный кабинет",
+        "Process 9: send the result to the personal cabinet"),
+    # -- regulation 10 (oralman)
+    "\"Оралман\" деректер қорында басқа облыста тіркелуін тексеру, деректерді енгізу": (
+        "Проверка регистрации в другой области по базе «Оралман», ввод данных",
+        "Check the \"Oralman\" database for registration elsewhere, enter the data"),
+    "Өтініш тіркелмейді": ("Заявление не регистрируется", "Application not registered"),
+    "Құжаттарды тіркеу журналына тіркеу, басшыға жолдау": (
+        "Регистрация документов в журнале, передача руководителю",
+        "Register the documents in the journal, pass them to the head"),
+    "Құжаттармен танысу, бөлім басшысына жолдау": (
+        "Ознакомление с документами, передача руководителю отдела",
+        "Read the documents, pass them to the head of department"),
+    "Жауапты орындаушыны анықтау": (
+        "Определение ответственного исполнителя", "Assign the responsible officer"),
+    "Құжаттарды зерделеу, шешімді дайындау": (
+        "Изучение документов, подготовка решения", "Study the documents, prepare the decision"),
+    "Шешімді келісу": ("Согласование решения", "Approve the decision"),
+    "Шешімге қол қою": ("Подписание решения", "Sign the decision"),
+    "Оралман куәлігін толтыру": (
+        "Заполнение удостоверения оралмана", "Fill in the oralman certificate"),
+    "Оралман куәлігін келісу": (
+        "Согласование удостоверения оралмана", "Approve the oralman certificate"),
+    "Оралман куәлігіне қол қою": (
+        "Подписание удостоверения оралмана", "Sign the oralman certificate"),
+    "Куәлікті есепке алу журналына тіркеу, алушыға беру": (
+        "Регистрация удостоверения в журнале учета, выдача получателю",
+        "Register the certificate in the journal, hand it to the applicant"),
+    "8-процесс: оралман куәлігін ХҚО арқылы алушыға беру": (
+        "Процесс 8: выдача удостоверения оралмана через Госкорпорацию",
+        "Process 8: hand the oralman certificate over at the State Corporation"),
+}
+
+
 def _model(key: str, name: str, routes: list[str], lines: tuple[int, int],
-           lanes: list[tuple[str, str]], names: dict[str, dict[str, str]] | None = None) -> Model:
-    names = names or {}
-    return new_model(key, name, routes, SEED, lines, lanes,
-                     properties={**LEGAL, **names.get("process", {})}, lane_names=names)
-
-
-# Names in Russian and English for the interface (regflow --lang ru|en); the model's own names
-# stay the Kazakh of the text. Only the wheelchair regulation carries them so far.
-FIVE_STEP_NAMES = {
-    "clerk": {"name_ru": "Специалист канцелярии услугодателя",
-              "name_en": "Provider's office clerk"},
-    "head": {"name_ru": "Руководитель услугодателя", "name_en": "Head of the provider"},
-    "officer": {"name_ru": "Ответственный исполнитель услугодателя",
-                "name_en": "Provider's responsible officer"},
-    "Task_register": {"name_ru": "Прием документов и регистрация в журнале",
-                      "name_en": "Accept the documents and register them in the journal"},
-    "Task_assign": {"name_ru": "Рассмотрение документов, определение ответственного исполнителя",
-                    "name_en": "Review the documents, assign the responsible officer"},
-    "Task_prepare": {"name_ru": "Проверка документов, подготовка уведомления",
-                     "name_en": "Check the documents, prepare the notification"},
-    "Task_sign": {"name_ru": "Подписание уведомления", "name_en": "Sign the notification"},
-    "Task_issue": {"name_ru": "Регистрация уведомления, выдача результата получателю",
-                   "name_en": "Register the notification, hand the result to the applicant"},
-}
-TRANSLATED = {
-    "kreslo_arba_beru": {
-        **FIVE_STEP_NAMES,
-        "process": {"name_ru": "Обеспечение инвалидов кресло-колясками",
-                    "name_en": "Provision of wheelchairs to persons with disabilities"},
-    },
-}
+           lanes: list[tuple[str, str]]) -> Model:
+    return new_model(key, name, routes, SEED, lines, lanes, properties=LEGAL)
 
 
 # ----------------------------------------------------------------- the five-step regulations
@@ -156,20 +301,18 @@ def five_steps(key: str, name: str, lines: tuple[int, int], first: int) -> Proce
 
     ``first`` is the line of step 1; the steps are 4 lines apart, each result 2 lines below.
     """
-    names = TRANSLATED.get(key, {})
-    m = _model(key, name, ["provider"], lines, [CLERK_M, HEAD, OFFICER], names)
+    m = _model(key, name, ["provider"], lines, [CLERK_M, HEAD, OFFICER])
     ln = [first + 4 * i for i in range(5)]
     nodes = steps(m, [
         Step("Task_register", "clerk", "Құжаттарды қабылдау және тіркеу журналына тіркеу",
-             "30 minutes", ln[0], R[ln[0] + 2], names=names.get("Task_register")),
+             "30 minutes", ln[0], R[ln[0] + 2]),
         Step("Task_assign", "head", "Құжаттарды қарау, жауапты орындаушыны белгілеу",
-             "1 working day", ln[1], R[ln[1] + 2], names=names.get("Task_assign")),
+             "1 working day", ln[1], R[ln[1] + 2]),
         Step("Task_prepare", "officer", "Құжаттарды тексеру, хабарламаны дайындау",
-             "8 working days", ln[2], R[ln[2] + 2], names=names.get("Task_prepare")),
-        Step("Task_sign", "head", "Хабарламаға қол қою", "1 working day", ln[3], R[ln[3] + 2],
-             names=names.get("Task_sign")),
+             "8 working days", ln[2], R[ln[2] + 2]),
+        Step("Task_sign", "head", "Хабарламаға қол қою", "1 working day", ln[3], R[ln[3] + 2]),
         Step("Task_issue", "clerk", "Хабарламаны тіркеу, нәтижені алушыға беру",
-             "30 minutes", ln[4], R[ln[4] + 2], names=names.get("Task_issue")),
+             "30 minutes", ln[4], R[ln[4] + 2]),
     ])
     m.route(nodes[0], "provider", first=True)
     m.b.chain(nodes[-1], m.end("clerk", "EndEvent_issued"))
@@ -571,7 +714,7 @@ def reg_oralman() -> ProcessBuilder:
 
 def build() -> list[ProcessBuilder]:
     """All ten regulations of seed 003, in the order of the resolution (lines 18-36)."""
-    return [
+    models = [
         reg_semey(),
         five_steps("protez_ortoped_komek",
                    "Мүгедектерге протездік-ортопедиялық көмек ұсыну үшін оларға құжаттарды ресімдеу",
@@ -591,3 +734,4 @@ def build() -> list[ProcessBuilder]:
         reg_foreign_labour(),
         reg_oralman(),
     ]
+    return [translate(b, NAMES_003) for b in models]

@@ -19,6 +19,8 @@ from __future__ import annotations
 from regflow.workflows.builder import ProcessBuilder
 from regflow.workflows.schedules import load_schedules
 
+from .common import translate
+
 SEED = "004_8f891f753962242d.txt"
 TITLE = (
     "Медициналық-әлеуметтік мекемелерде (ұйымдарда) арнаулы әлеуметтік қызмет көрсетуге "
@@ -35,6 +37,123 @@ APPROVED_BY = (
     "ҚР Еңбек және халықты әлеуметтік қорғау министрінің 29.09.2021 № 357 бұйрығы (жаңа редакция; "
     "өзгерістер: 10.12.2021 № 465, 03.08.2022 № 290)"
 )
+
+
+# Russian and English names for the interface (regflow --lang ru|en); the model's own names stay
+# the Kazakh of the text. The title is the Russian title of the same rules; shared names (the
+# applicant, the portal, "Нәтиже берілді") are in common.NAMES.
+NAMES_004: dict[str, tuple[str, str]] = {
+    TITLE: (
+        "Оформление документов на оказание специальных социальных услуг в медико-социальных "
+        "учреждениях (организациях)",
+        "Processing documents for special social services in medical and social institutions"),
+    f"{TITLE}: шағымдану тәртібі": (
+        "Оформление документов на оказание специальных социальных услуг в медико-социальных "
+        "учреждениях (организациях): порядок обжалования",
+        "Processing documents for special social services in medical and social institutions: "
+        "complaints"),
+    # -- lanes
+    "Көрсетілетін қызметті алушы (немесе оның заңды өкілі)": (
+        "Услугополучатель (или его законный представитель)",
+        "Applicant (or their legal representative)"),
+    "\"Азаматтарға арналған үкімет\" мемлекеттік корпорациясының қызметкері": (
+        "Работник Госкорпорации «Правительство для граждан»", "State Corporation employee"),
+    "Көрсетілетін қызметті берушінің құжаттарды қабылдайтын қызметкері": (
+        "Работник услугодателя, принимающий документы", "Provider's reception clerk"),
+    "Көрсетілетін қызметті берушінің маманы": ("Специалист услугодателя", "Provider's specialist"),
+    "Әлеуметтік қызметкер": ("Социальный работник", "Social worker"),
+    "Көрсетілетін қызметті берушінің кеңсесі": ("Канцелярия услугодателя", "Provider's office"),
+    "Мемлекеттік корпорацияның кеңсесі": ("Канцелярия Госкорпорации", "State Corporation office"),
+    "Мемлекеттік корпорацияның басшысы": (
+        "Руководитель Госкорпорации", "Head of the State Corporation"),
+    "Шағымды қарайтын орган (жоғары тұрған әкімшілік орган, лауазымды адам)": (
+        "Орган, рассматривающий жалобу (вышестоящий административный орган, должностное лицо)",
+        "Complaint body (superior administrative body or official)"),
+    "Мемлекеттік қызметтер көрсету сапасын бағалау және бақылау жөніндегі уәкілетті орган": (
+        "Уполномоченный орган по оценке и контролю за качеством оказания государственных услуг",
+        "Authorised body for the quality of state services"),
+    # -- the service: events
+    "Өтініш берілді (1 немесе 2-қосымша)": (
+        "Заявление подано (приложение 1 или 2)", "Application filed (annex 1 or 2)"),
+    "Құжаттарды қабылдаудан бас тартылды": (
+        "Отказано в приеме документов", "Documents refused at intake"),
+    "Өтінішті одан әрі қараудан бас тартылды": (
+        "Отказано в дальнейшем рассмотрении", "Further review refused"),
+    "Сұранымсыз құжаттар қайтарылды": (
+        "Невостребованные документы возвращены", "Unclaimed documents returned"),
+    # -- the service: steps
+    "Мемлекеттік корпорацияда кезек күту": (
+        "Ожидание в очереди в Госкорпорации", "Wait in the queue at the State Corporation"),
+    "Құжаттарды қабылдау және толықтығын тексеру": (
+        "Прием документов и проверка полноты", "Accept the documents, check they are complete"),
+    "Құжаттарды қабылдаудан бас тарту туралы қолхат беру (4-қосымша)": (
+        "Выдача расписки об отказе в приеме документов (приложение 4)",
+        "Give a receipt refusing the documents (annex 4)"),
+    "Өтініш деректерін \"Е-Собес\" ААЖ-ға автоматты түрде беру": (
+        "Автоматическая передача данных заявления в АИС «Е-Собес»",
+        "Pass the application to E-Sobes automatically"),
+    "Көрсетілетін қызметті берушіде кезек күту": (
+        "Ожидание в очереди у услугодателя", "Wait in the queue at the provider"),
+    "Құжаттарды қабылдау және тіркеу": (
+        "Прием и регистрация документов", "Receive and register the documents"),
+    "Өтініш деректерін \"Е-Собес\" ААЖ-ға енгізу": (
+        "Ввод данных заявления в АИС «Е-Собес»", "Enter the application in E-Sobes"),
+    "Сұрау салуды қабылдау (жеке кабинетте мәртебе)": (
+        "Прием запроса (статус в личном кабинете)",
+        "Accept the request (status in the personal cabinet)"),
+    "Құжаттар топтамасының толықтығын тексеру": (
+        "Проверка полноты пакета документов", "Check the set of documents is complete"),
+    "Өтінішті одан әрі қараудан бас тарту туралы хабарлама жіберу": (
+        "Уведомление об отказе в дальнейшем рассмотрении заявления",
+        "Notify refusal of further review"),
+    "Арнаулы әлеуметтік қызметтерге қажеттілікті бағалау және айқындау": (
+        "Оценка и определение потребности в специальных социальных услугах",
+        "Assess the need for special social services"),
+    "Арнаулы әлеуметтік қызметтерді ұсыну туралы шешім қабылдау": (
+        "Решение о предоставлении специальных социальных услуг",
+        "Decide on special social services"),
+    "Алдын ала шешім және тыңдау (уақыты, орны, тәсілі) туралы хабардар ету": (
+        "Уведомление о предварительном решении и заслушивании (время, место, способ)",
+        "Notify the preliminary decision and hearing (time, place, means)"),
+    "Бас тарту себептерін көрсете отырып дәлелді жауап жіберу": (
+        "Направление мотивированного ответа с указанием причин отказа",
+        "Send the reasoned refusal with its grounds"),
+    "Құжаттарды ресімдеу туралы хабарламаны әлеуметтік көрсетілетін қызметтер порталында "
+    "жіберу (aleumet.egov.kz)": (
+        "Направление уведомления об оформлении документов на портале социальных услуг "
+        "(aleumet.egov.kz)",
+        "Send the notification on the social services portal (aleumet.egov.kz)"),
+    "Нәтижені Мемлекеттік корпорацияға жіберу (мерзім аяқталғанға дейін бір күн бұрын)": (
+        "Направление результата в Госкорпорацию (за день до окончания срока)",
+        "Send the result to the State Corporation (a day before the term ends)"),
+    "Дайын құжаттарды жеке басын куәландыратын құжат бойынша беру": (
+        "Выдача готовых документов по удостоверению личности",
+        "Hand over the documents on proof of identity"),
+    "Берілмеген құжаттарды сақтау": ("Хранение невыданных документов", "Keep unclaimed documents"),
+    "Сұранымсыз құжаттарды көрсетілетін қызметті берушіге қайтару": (
+        "Возврат невостребованных документов услугодателю",
+        "Return unclaimed documents to the provider"),
+    "Нәтижені ЭЦҚ қойылған электрондық құжат түрінде жеке кабинетке жіберу": (
+        "Направление результата в личный кабинет в форме электронного документа с ЭЦП",
+        "Send the signed e-document to the personal cabinet"),
+    "Нәтижені беру": ("Выдача результата", "Hand over the result"),
+    # -- the complaint procedure
+    "Шағым берілді (почта арқылы не кеңсе арқылы қолма-қол)": (
+        "Жалоба подана (почтой или нарочно через канцелярию)",
+        "Complaint filed (by post or by hand at the office)"),
+    "Шағымды тіркеу (мөртабан, кіріс нөмірі, күні)": (
+        "Регистрация жалобы (штамп, входящий номер, дата)",
+        "Register the complaint (stamp, number, date)"),
+    "Шағымды қарау: талаптарды толық қанағаттандыру не әкімшілік іспен бірге шағымды "
+    "қарайтын органға жіберу": (
+        "Рассмотрение жалобы: удовлетворение требований или направление с административным "
+        "делом в орган, рассматривающий жалобу",
+        "Review the complaint: satisfy it or forward it with the case file to the complaint body"),
+    "Шағым қанағаттандырылды": ("Жалоба удовлетворена", "Complaint upheld"),
+    "Шағым қанағаттандырылмады": ("Жалоба не удовлетворена", "Complaint rejected"),
+    "Шағымды қарау": ("Рассмотрение жалобы", "Review the complaint"),
+    "Шағымды тіркеу": ("Регистрация жалобы", "Register the complaint"),
+}
 
 
 def schedule_name(wanted: str, fallback: str) -> str:
@@ -394,4 +513,4 @@ def build_complaint() -> ProcessBuilder:
 
 
 def build() -> list[ProcessBuilder]:
-    return [build_service(), build_complaint()]
+    return [translate(build_service(), NAMES_004), translate(build_complaint(), NAMES_004)]

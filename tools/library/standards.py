@@ -25,6 +25,8 @@ from typing import Any
 from regflow.workflows.builder import Node, ProcessBuilder
 from regflow.workflows.schedules import load_schedules
 
+from .common import translate
+
 CATALOGUE = Path(__file__).with_name("standards_catalogue.toml")
 
 LANE_NAMES = {
@@ -34,6 +36,98 @@ LANE_NAMES = {
     "portal": "\"Электрондық үкіметтің\" веб-порталы",
 }
 GROUNDS = "grounds_found"
+
+# Russian and English titles (regflow --lang ru|en), keyed by the Kazakh title of the catalogue:
+# the Russian titles of the same state services of the Ministry of Health. The template's lanes,
+# steps and events are translated in common.NAMES; the ambulance's own lanes and steps here.
+NAMES_STANDARDS: dict[str, tuple[str, str]] = {
+    "Денсаулық сақтау саласы кадрларының біліктілігін арттыру және сертификаттау курстарынан "
+    "өткені туралы құжаттар беру": (
+        "Выдача документов о прохождении повышения квалификации и сертификационных курсов "
+        "кадров в области здравоохранения",
+        "Issue of documents on advanced training and certification courses of health workers"),
+    "Денсаулық сақтау саласындағы кадрлардың біліктілігін арттыру және қайта даярлау туралы "
+    "құжаттар беру": (
+        "Выдача документов о повышении квалификации и переподготовке кадров в области "
+        "здравоохранения",
+        "Issue of documents on advanced training and retraining of health workers"),
+    "Тегін медициналық көмектің кепілдік берілген көлемі шеңберінде Қазақстан Республикасының "
+    "азаматтарын шетелге емделуге жіберудің орындылығы және (немесе) емдеуді отандық "
+    "медициналық ұйымдарда жүргізу үшін шетелдік мамандарды тарту мүмкіндігіне құжаттарды "
+    "қабылдау және қарау": (
+        "Прием и рассмотрение документов о целесообразности направления граждан Республики "
+        "Казахстан на лечение за рубеж и (или) привлечения зарубежных специалистов для "
+        "проведения лечения в отечественных медицинских организациях в рамках гарантированного "
+        "объема бесплатной медицинской помощи",
+        "Review of documents on sending citizens abroad for treatment or inviting foreign "
+        "specialists to treat at home, within the guaranteed free medical care"),
+    "Медициналық-санитариялық алғашқы көмек көрсететін медициналық ұйымға бекіту": (
+        "Прикрепление к медицинской организации, оказывающей первичную медико-санитарную помощь",
+        "Registration with a primary health-care organisation"),
+    "Дәрігердің қабылдауына жазылу": ("Запись на прием к врачу", "Booking a doctor's appointment"),
+    "Дәрігерді үйге шақыру": ("Вызов врача на дом", "Calling a doctor to the home"),
+    "Медициналық-санитариялық алғашқы көмек көрсететін медициналық ұйымнан анықтама беру": (
+        "Выдача справки с медицинской организации, оказывающей первичную медико-санитарную "
+        "помощь",
+        "Certificate from a primary health-care organisation"),
+    "Еңбекке уақытша жарамсыздық парағын беру": (
+        "Выдача листа о временной нетрудоспособности", "Issue of a sick-leave certificate"),
+    "Уақытша еңбекке жарамсыздық туралы анықтама беру": (
+        "Выдача справки о временной нетрудоспособности",
+        "Issue of a statement of temporary incapacity for work"),
+    "Емдеуге жатқызу бюросы порталы арқылы тегін медициналық көмектің кепілдік берілген көлемі "
+    "шеңберінде пациенттерге стационарға емдеуге жатқызуға жолдама беру": (
+        "Выдача направления пациентам на госпитализацию в стационар в рамках гарантированного "
+        "объема бесплатной медицинской помощи через портал Бюро госпитализации",
+        "Hospital referral within the guaranteed free medical care via the Hospitalisation "
+        "Bureau portal"),
+    "Санаторийлік-курорттық емдеу қажеттілігі туралы қорытынды беру": (
+        "Выдача заключения о нуждаемости в санаторно-курортном лечении",
+        "Opinion on the need for sanatorium and spa treatment"),
+    "Емдеуге жатқызу бюросы порталы арқылы пациенттерге стационарға емделуге жатқызуға "
+    "жолдама беру": (
+        "Выдача направления пациентам на госпитализацию в стационар через портал Бюро "
+        "госпитализации",
+        "Hospital referral via the Hospitalisation Bureau portal"),
+    "Трансплантаттау мақсатында ағзалардың (ағза бөлігінің) және (немесе) тіндердің (тін "
+    "бөлігінің) қайтыс болғаннан кейінгі донорлығынан тірі кезінде бас тарту немесе келісім "
+    "алуды тіркеу": (
+        "Регистрация прижизненного отказа или согласия на посмертное донорство органов (части "
+        "органа) и (или) тканей (части ткани) в целях трансплантации",
+        "Registering a lifetime refusal of or consent to posthumous organ and tissue donation "
+        "for transplantation"),
+    "Жедел медициналық көмек шақырту": ("Вызов скорой медицинской помощи", "Calling an ambulance"),
+    "Көлік құралын басқаруға рұқсат алу туралы анықтама беру": (
+        "Выдача справки о допуске к управлению транспортным средством",
+        "Certificate of fitness to drive a vehicle"),
+    "Алдын ала міндетті медициналық қарап-тексеруден өту": (
+        "Прохождение предварительных обязательных медицинских осмотров",
+        "Preliminary compulsory medical examination"),
+    "Азаматтардың жекелеген санаттарына дәрілік заттарды, бейімделген емдік өнімдерді, "
+    "медициналық бұйымдарды беру": (
+        "Выдача лекарственных средств, специализированных лечебных продуктов, медицинских "
+        "изделий отдельным категориям граждан",
+        "Provision of medicines, specialised medical foods and medical devices to certain "
+        "categories of citizens"),
+    "\"Фтизиатрия\" Фтизиопульмонология орталығынан мәліметтер ұсыну": (
+        "Предоставление сведений «Фтизиатрия» из Центра фтизиопульмонологии",
+        "\"Phthisiology\" records from the Phthisiopulmonology Centre"),
+    "\"Психиатрия\" Психикалық денсаулық орталығынан мәліметтер ұсыну": (
+        "Предоставление сведений «Психиатрия» из Центра психического здоровья",
+        "\"Psychiatry\" records from the Mental Health Centre"),
+    "\"Наркология\" Психикалық денсаулық орталығынан мәліметтер ұсыну": (
+        "Предоставление сведений «Наркология» из Центра психического здоровья",
+        "\"Narcology\" records from the Mental Health Centre"),
+    # -- the ambulance's lanes and steps (the catalogue's `accept` / `work`)
+    "Диспетчер": ("Диспетчер", "Dispatcher"),
+    "Жедел медициналық жәрдем бригадасы": (
+        "Бригада скорой медицинской помощи", "Ambulance crew"),
+    "Шақыртуды қабылдау және өңдеу (жеделділік санаты бойынша іріктеу)": (
+        "Прием и обработка вызова (сортировка по категории срочности)",
+        "Take and process the call (triage by urgency)"),
+    "Бригаданың пациенттің тұрған жеріне келуі": (
+        "Прибытие бригады к месту нахождения пациента", "Crew arrives at the patient"),
+}
 
 
 def load_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
@@ -279,7 +373,7 @@ class _Template:
 
 
 def build_one(entry: dict[str, Any]) -> ProcessBuilder:
-    return _Template(entry).build()
+    return translate(_Template(entry).build(), NAMES_STANDARDS)
 
 
 def build() -> list[ProcessBuilder]:
