@@ -172,7 +172,8 @@ def _clerk_session(cli: Cli, lang: str) -> str:
 
     def run(*args: str, at: str = "2016-03-14T10:00", expect: int = 0) -> None:
         result = cli("--lang", lang, *args, at=at, expect=expect)
-        lines.append(f"$ regflow {' '.join(args)}")
+        shown = (a.replace(str(PROCESSES.parent), ".") for a in args)  # same in every clone
+        lines.append(f"$ regflow {' '.join(shown)}")
         lines.extend(part.rstrip() for part in (result.stdout + result.stderr).splitlines())
 
     run("deploy", str(PROCESSES / "kreslo_arba_beru.bpmn"))
