@@ -108,13 +108,20 @@ def test_cli_renders_deployed_process_with_overlay_to_html_and_file_without_db(
 
 
 def test_png_output_is_a_png(history: str, tmp_path: Path) -> None:
-    from regflow.errors import ConfigError
-    from regflow.services.render import write
+    """PNG goes through headless Chromium (or cairosvg); run in its own process, since the
+    browser tests of this test process may already hold a Playwright session."""
+    import os
+    import subprocess
+    import sys
 
-    ctx = context(history, at("2026-07-01 12:00"))
-    rendered = render_process("three_steps", ctx, overlay="overdue")
-    try:
-        out = write(rendered, tmp_path / "d.png")
-    except ConfigError as exc:  # neither cairosvg+libcairo nor Chromium here
-        pytest.skip(str(exc))
+    out = tmp_path / "d.png"
+    env = {**os.environ, "REGFLOW_DATABASE_URL": history, "REGFLOW_NOW": "2026-07-01T12:00"}
+    done = subprocess.run(
+        [sys.executable, "-m", "regflow.cli", "render", "three_steps", "--overlay", "overdue",
+         "-o", str(out)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    if done.returncode != 0 and "PNG needs" in done.stderr:  # neither Chromium nor cairosvg
+        pytest.skip(done.stderr.strip())
+    assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
