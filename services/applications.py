@@ -36,7 +36,7 @@ from regflow.store.models import (
 )
 from regflow.workflows import engine
 from regflow.workflows.engine import Instance, ServiceRun
-from regflow.workflows.model import Regulation
+from regflow.workflows.model import Regulation, Step
 from regflow.workflows.norms import NormUnit
 
 
@@ -73,6 +73,26 @@ def _service_deadline(
     if norm.unit is NormUnit.WORKING_DAYS:
         return calendar.deadline(accepted_at, norm.amount, reg.count_first_day(route)), str(norm)
     return calendar.add(accepted_at, norm), str(norm)
+
+
+def _new_step_row(
+    ctx: Context, reg: Regulation, app: Application, task_id: str, step: Step, now: datetime
+) -> StepRecord:
+    """The record of a step that became ready ``now``: due by its norm in its lane's hours."""
+    calendar = ctx.calendar(reg.schedule_of(step.role))
+    return StepRecord(
+        application_id=app.id,
+        definition_id=app.definition_id,
+        process_key=app.process_key,
+        task_uuid=task_id,
+        step_id=step.id,
+        name=step.name,
+        kind=step.kind.value,
+        role=step.role,
+        ready_at=now,
+        norm=str(step.norm) if step.norm else None,
+        due_at=calendar.add(now, step.norm) if step.norm else None,
+    )
 
 
 def _sync_steps(
@@ -126,21 +146,8 @@ def _sync_steps(
     for task in ready:
         if task.task_id in open_rows:
             continue
-        calendar = ctx.calendar(reg.schedule_of(task.step.role))
-        row = StepRecord(
-            application_id=app.id,
-            definition_id=app.definition_id,
-            process_key=app.process_key,
-            task_uuid=task.task_id,
-            step_id=task.step.id,
-            name=task.step.name,
-            kind=task.step.kind.value,
-            role=task.step.role,
-            status=StepStatus.READY.value,
-            ready_at=now,
-            norm=str(task.step.norm) if task.step.norm else None,
-            due_at=calendar.add(now, task.step.norm) if task.step.norm else None,
-        )
+        row = _new_step_row(ctx, reg, app, task.task_id, task.step, now)
+        row.status = StepStatus.READY.value
         session.add(row)
         new_rows.append(row)
     sync_timers(ctx, session, app, instance, now)  # services/timers.py: waiting timer rows
@@ -479,19 +486,7 @@ def _record_service_run(
     ).first()
     calendar = ctx.calendar(reg.schedule_of(run.step.role))
     if row is None:
-        row = StepRecord(
-            application_id=app.id,
-            definition_id=app.definition_id,
-            process_key=app.process_key,
-            task_uuid=run.task_id,
-            step_id=run.step.id,
-            name=run.step.name,
-            kind=run.step.kind.value,
-            role=run.step.role,
-            ready_at=now,
-            norm=str(run.step.norm) if run.step.norm else None,
-            due_at=calendar.add(now, run.step.norm) if run.step.norm else None,
-        )
+        row = _new_step_row(ctx, reg, app, run.task_id, run.step, now)
         session.add(row)
     row.status = StepStatus.COMPLETED.value
     row.claimed_at = row.claimed_at or now
@@ -582,21 +577,8 @@ def _record_failure(
     assert definition is not None
     reg = loaded(definition).regulation
     step = reg.steps[failure.step_id]
-    calendar = ctx.calendar(reg.schedule_of(step.role))
-    row = StepRecord(
-        application_id=app.id,
-        definition_id=app.definition_id,
-        process_key=app.process_key,
-        task_uuid=failure.task_id,
-        step_id=step.id,
-        name=step.name,
-        kind=step.kind.value,
-        role=step.role,
-        status=INCIDENT_STEP_STATUS,
-        ready_at=now,
-        norm=str(step.norm) if step.norm else None,
-        due_at=calendar.add(now, step.norm) if step.norm else None,
-    )
+    row = _new_step_row(ctx, reg, app, failure.task_id, step, now)
+    row.status = INCIDENT_STEP_STATUS
     session.add(row)
     session.flush()
     return [_new_incident(session, app, row, step.handler, failure.errors, now).id]
