@@ -573,9 +573,7 @@ def _record_failure(
             error=incident.error,
         )
         return [incident.id]
-    definition = session.get(ProcessDefinition, app.definition_id)
-    assert definition is not None
-    reg = loaded(definition).regulation
+    reg = loaded_by_id(session, app.definition_id).regulation
     step = reg.steps[failure.step_id]
     row = _new_step_row(ctx, reg, app, failure.task_id, step, now)
     row.status = INCIDENT_STEP_STATUS
@@ -618,9 +616,7 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
             )
         app = session.get(Application, incident.application_id, with_for_update=True)
         assert app is not None
-        definition = session.get(ProcessDefinition, app.definition_id)
-        assert definition is not None
-        process = loaded(definition)
+        process = loaded_by_id(session, app.definition_id)
         instance = engine.restore(process, app.snapshot)
         runs, failure = _advance(ctx, instance)
         app.snapshot = instance.snapshot()

@@ -191,8 +191,7 @@ def median_overlay(
     latest_only: bool = False,
 ) -> tuple[dict[str, Badge], Legend]:
     """Median of working time / norm per step; the norm measured in the step's working time."""
-    from regflow.services.processes import loaded
-    from regflow.store.models import ProcessDefinition
+    from regflow.services.processes import loaded_by_id
 
     ratios: dict[str, list[float]] = defaultdict(list)
     schedules: dict[int, object] = {}
@@ -202,8 +201,7 @@ def median_overlay(
             if row.due_at is None or row.working_minutes is None:
                 continue
             if row.definition_id not in schedules:
-                definition = session.get(ProcessDefinition, row.definition_id)
-                schedules[row.definition_id] = loaded(definition).regulation if definition else None
+                schedules[row.definition_id] = loaded_by_id(session, row.definition_id).regulation
             reg = schedules[row.definition_id]
             schedule = reg.schedule_of(row.role) if reg is not None else "akimat"  # type: ignore[attr-defined]
             norm_minutes = ctx.calendar(schedule).working_minutes(row.ready_at, row.due_at)

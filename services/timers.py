@@ -146,7 +146,7 @@ def fire_next(ctx: Context, worker: str) -> Fired | None:
     """Fire the earliest due event timer (one transaction); None when nothing is due."""
     from regflow.handlers.registry import run_service_step
     from regflow.services.applications import _finish_if_done, _sync_steps
-    from regflow.services.processes import loaded
+    from regflow.services.processes import loaded_by_id
     from regflow.workflows import engine
 
     now = ctx.now()
@@ -173,9 +173,8 @@ def fire_next(ctx: Context, worker: str) -> Fired | None:
                 _event(session, now, "timer_cancelled", actor, application_id=app.id,
                        timer_id=row.id, event=row.event_id)
                 return Fired(row.id, app.id, row.event_id, row.due_at, now)
-            definition = session.get(ProcessDefinition, app.definition_id)
-            assert definition is not None and row.task_uuid is not None
-            process = loaded(definition)
+            assert row.task_uuid is not None
+            process = loaded_by_id(session, app.definition_id)
             instance = engine.restore(process, app.snapshot)
             properties = wt.fire(instance.workflow, row.task_uuid)
             runs = instance.advance(run_service_step)
@@ -423,11 +422,9 @@ def _reproject_app(
     """Recompute the application's deadline, open step due dates and waiting timers from their
     norms, ready times and closed pauses; True if anything moved."""
     from regflow.services.applications import _service_deadline
-    from regflow.services.processes import loaded
+    from regflow.services.processes import loaded_by_id
 
-    definition = session.get(ProcessDefinition, app.definition_id)
-    assert definition is not None
-    reg = loaded(definition).regulation
+    reg = loaded_by_id(session, app.definition_id).regulation
     pauses = [
         (s.started_at, s.ended_at)
         for s in session.scalars(select(Suspension).where(Suspension.application_id == app.id))
