@@ -76,14 +76,8 @@ def _help_in_language(command: click.Command, ctx: click.Context) -> Iterator[No
     time): translate the command's and its options' help while the help page is written."""
     import inspect
 
-    from regflow.i18n import _, choose_language, set_language
+    from regflow.i18n import _
 
-    root = ctx.find_root()
-    if root.obj is None:  # `regflow --help` runs before the group's callback chose the language
-        try:
-            set_language(choose_language(os.environ.get("REGFLOW_LANG")))
-        except RegflowError:
-            pass
     items: list[Any] = [command, *command.get_params(ctx)]
     saved = [(item, getattr(item, "help", None)) for item in items]
     try:
@@ -94,6 +88,55 @@ def _help_in_language(command: click.Command, ctx: click.Context) -> Iterator[No
     finally:
         for item, text in saved:
             item.help = text
+
+
+def _lang_argument(command: click.Command, ctx: click.Context, args: list[str]) -> str | None:
+    """The value of ``--lang`` among the group's own options in ``args`` (the last one, as click
+    takes it), or None; the scan stops at the subcommand, whose options are its own."""
+    takes_value = {
+        opt
+        for param in command.get_params(ctx)
+        if isinstance(param, click.Option) and not param.is_flag and not param.count
+        for opt in param.opts
+    }
+    found = None
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--lang":
+            found = next(tokens, None)
+        elif token.startswith("--lang="):
+            found = token.partition("=")[2]
+        elif token == "--" or not token.startswith("-"):
+            break
+        elif token in takes_value:
+            next(tokens, None)
+    return found
+
+
+def _choose_language_early(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """Set the language before click parses the command line.
+
+    click handles ``--help``, a missing or unknown command and usage errors while it parses,
+    before the group's callback has read ``--lang``: ``regflow --lang kk --help`` would be
+    English. So the group reads ``--lang`` from the raw arguments first (then REGFLOW_LANG,
+    then the locale, as the callback does). An unknown ``--lang`` is one ``error:`` line and
+    exit 2, with or without ``--help``; an unknown REGFLOW_LANG does not hide the help page
+    (the callback reports it when a command runs)."""
+    from regflow.i18n import _, choose_language, set_language
+
+    try:
+        set_language(choose_language(os.environ.get("REGFLOW_LANG")))
+    except RegflowError:  # the callback reports it when a command runs
+        set_language(choose_language(None))
+    given = _lang_argument(command, ctx, args)
+    if given is None:
+        return
+    try:
+        set_language(choose_language(given))
+    except RegflowError as exc:  # said in the language of REGFLOW_LANG or the locale
+        if not ctx.resilient_parsing:
+            click.echo(_("error: {message}").format(message=exc), err=True)
+            ctx.exit(exc.exit_code)
 
 
 class _Translated(click.Command):
@@ -121,6 +164,11 @@ class _Command(_Translated):
 class _Group(_Translated, click.Group):
     command_class = _Command
     group_class = type  # subgroups (calendar, users, audit, export) are _Group too
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # the top-level `regflow`: choose the language before parsing
+            _choose_language_early(self, ctx, args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

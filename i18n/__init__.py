@@ -5,10 +5,14 @@ catalogues kept as ``.po`` sources in ``locale/<lang>/LC_MESSAGES/regflow.po``. 
 read with Babel and compiled in memory on first use, once per process, so a fresh clone, an
 editable and a wheel install all work without a compile step. English needs no catalogue.
 
-The CLI calls :func:`set_language` before any command runs (``--lang``, ``REGFLOW_LANG``, then the
-locale: ``kk_KZ.UTF-8`` → kk); services then build their messages, errors included, with ``_()``.
-Update the catalogues after changing messages with ``pybabel extract`` / ``pybabel update``
-(README, "Languages").
+The CLI calls :func:`set_language` before click parses the command line (``--lang``,
+``REGFLOW_LANG``, then the locale: ``kk_KZ.UTF-8`` → kk), so help pages and usage errors follow it
+too; services then build their messages, errors included, with ``_()``. Update the catalogues
+after changing messages with the project's extraction method (:mod:`regflow.i18n.extract`, which
+also sees ``_()`` inside f-strings and the CLI's help texts)::
+
+    pybabel extract -F i18n/babel.cfg -o /tmp/regflow.pot .
+    pybabel update -i /tmp/regflow.pot -d i18n/locale -D regflow
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ def choose_language(option: str | None, environ: Mapping[str, str] | None = None
             from regflow.errors import UsageError
 
             raise UsageError(
-                f"unknown language {option!r}: use one of {', '.join(LANGUAGES)}"
+                _("unknown language {value}: use one of {choices}").format(
+                    value=repr(option), choices=", ".join(LANGUAGES)
+                )
             )
         return lang
     return from_locale(environ) or DEFAULT_LANGUAGE

@@ -92,6 +92,24 @@ def norm(text: str | None, lang: str | None = None) -> str:
     return t.ngettext("{n} month", "{n} months", n).format(n=n)
 
 
+def percent(share: float | None, digits: int = 1, lang: str | None = None) -> str:
+    """A share (0..1) as a percentage with ``digits`` decimals, written the way the language
+    writes it (CLDR, through Babel): ``16.7%``, kk ``16,7%``, ru ``16,7 %`` (a no-break space)."""
+    from regflow.i18n import get_language
+
+    if share is None:
+        return "—"
+    code = lang or get_language()
+    if code == "en":
+        return f"{share:.{digits}%}"
+    from babel import Locale
+    from babel.numbers import format_percent
+
+    pattern = Locale.parse(code).percent_formats[None].pattern
+    decimals = "." + "0" * digits if digits else ""
+    return format_percent(share, format=pattern.replace("#,##0", "#,##0" + decimals), locale=code)
+
+
 def instant(value: datetime | None, tz: tzinfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
 

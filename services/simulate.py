@@ -53,9 +53,10 @@ from typing import Any
 
 from regflow.clock import SimulatedClock, zone
 from regflow.errors import NotFound, StateError, UsageError
+from regflow.i18n import N_, _
 from regflow.services import applications
 from regflow.services.context import Context
-from regflow.services.simulate_stats import SimulationResult, collect
+from regflow.services.simulate_stats import SimulationResult, Text, collect
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.model import Input, Regulation, StepKind
 from regflow.workflows.norms import Norm, NormUnit
@@ -86,10 +87,12 @@ def parse_arrivals(text: str) -> Arrivals:
     """Read ``"40/week"`` or ``"8/day"``."""
     match = _RATE.match(text or "")
     if match is None:
-        raise UsageError(f"cannot read arrivals {text!r}: use e.g. 40/week or 8/day")
+        raise UsageError(
+            _("cannot read arrivals {text}: use e.g. 40/week or 8/day").format(text=repr(text))
+        )
     per = float(match.group(1))
     if per <= 0:
-        raise UsageError("arrivals must be a positive rate")
+        raise UsageError(_("arrivals must be a positive rate"))
     return Arrivals(per, "week" if match.group(2).lower().startswith("w") else "day")
 
 
@@ -98,7 +101,11 @@ def parse_day(text: str, option: str = "date") -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{option}: not a date: {text!r} (expected e.g. 2026-03-01)") from None
+        raise UsageError(
+            _("{option}: not a date: {text} (expected e.g. 2026-03-01)").format(
+                option=option, text=repr(text)
+            )
+        ) from None
 
 
 def parse_staff(text: str) -> dict[str, int]:
@@ -113,16 +120,18 @@ def parse_staff(text: str) -> dict[str, int]:
         if count == "inf":
             count = str(UNLIMITED)
         elif sep and count.isdigit() and int(count) < 1:
-            raise UsageError(f"role '{role}' needs at least one person")
+            raise UsageError(_("role '{role}' needs at least one person").format(role=role))
         if not sep or not role or not count.isdigit():
             raise UsageError(
-                f"cannot read staff {part.strip()!r}: use role=N (or role=inf), e.g. clerk=2"
+                _("cannot read staff {text}: use role=N (or role=inf), e.g. clerk=2").format(
+                    text=repr(part.strip())
+                )
             )
         if role in staff:
-            raise UsageError(f"role '{role}' is given twice in --staff")
+            raise UsageError(_("role '{role}' is given twice in --staff").format(role=role))
         staff[role] = int(count)
     if not staff:
-        raise UsageError("say who works: --staff clerk=2,head=1")
+        raise UsageError(_("say who works: --staff clerk=2,head=1"))
     return staff
 
 
@@ -149,23 +158,31 @@ class Scenario:
 
     def check(self) -> None:
         if self.end < self.start:
-            raise UsageError(f"--to {self.end} is before --from {self.start}")
+            raise UsageError(
+                _("--to {end} is before --from {start}").format(end=self.end, start=self.start)
+            )
         if self.horizon is not None and self.horizon < self.end:
-            raise UsageError(f"--horizon {self.horizon} is before --to {self.end}")
+            raise UsageError(
+                _("--horizon {horizon} is before --to {end}").format(
+                    horizon=self.horizon, end=self.end
+                )
+            )
         if self.durations not in DURATIONS:
-            raise UsageError(f"--durations is one of {', '.join(DURATIONS)}")
+            raise UsageError(
+                _("--durations is one of {choices}").format(choices=", ".join(DURATIONS))
+            )
         if self.policy not in POLICIES:
-            raise UsageError(f"--policy is one of {', '.join(POLICIES)}")
+            raise UsageError(_("--policy is one of {choices}").format(choices=", ".join(POLICIES)))
         if self.arrivals_in not in ("working", "calendar"):
-            raise UsageError("--arrivals-in is 'working' or 'calendar'")
+            raise UsageError(_("--arrivals-in is 'working' or 'calendar'"))
         if not 0 <= self.refusal_share <= 1:
-            raise UsageError("--refusal-share is a share between 0 and 1")
+            raise UsageError(_("--refusal-share is a share between 0 and 1"))
         if self.work_share is not None and self.work_share <= 0:
-            raise UsageError("--work-share must be positive")
+            raise UsageError(_("--work-share must be positive"))
         if self.sigma < 0:
-            raise UsageError("--sigma cannot be negative")
+            raise UsageError(_("--sigma cannot be negative"))
         if self.filings is None and self.arrivals is None:
-            raise UsageError("give --arrivals, e.g. 40/week")
+            raise UsageError(_("give --arrivals, e.g. 40/week"))
 
 
 # ------------------------------------------------------------------------------ decisions
@@ -314,7 +331,9 @@ def _sqlite_path(url: str) -> Path | None:
 def _require_existing(url: str) -> None:
     path = _sqlite_path(url)
     if path is not None and not path.exists():
-        raise NotFound(f"no database at {path} to read history from (give --source-db)")
+        raise NotFound(
+            _("no database at {path} to read history from (give --source-db)").format(path=path)
+        )
 
 
 def _same_database(a: str, b: str) -> bool:
@@ -330,7 +349,7 @@ def _model_file(ctx: Context, process: str, folder: Path) -> Path:
     candidate = Path(process)
     if candidate.suffix == ".bpmn":
         if not candidate.is_file():
-            raise NotFound(f"no model file {process}")
+            raise NotFound(_("no model file {path}").format(path=process))
         return candidate
     url = ctx.settings.database_url
     path = _sqlite_path(url)
@@ -350,7 +369,11 @@ def _model_file(ctx: Context, process: str, folder: Path) -> Path:
     library = PROCESSES / f"{process}.bpmn"
     if library.is_file():
         return library
-    raise NotFound(f"no process '{process}': not deployed and not in the library ({PROCESSES})")
+    raise NotFound(
+        _("no process '{key}': not deployed and not in the library ({folder})").format(
+            key=process, folder=PROCESSES
+        )
+    )
 
 
 # ------------------------------------------------------------------------------ the run
@@ -480,8 +503,8 @@ class _Driver:
             pool = self.pools.get(role)
             if pool is None:
                 raise UsageError(
-                    f"step '{step_id}' needs role '{role}', which has no staff: "
-                    f"add {role or 'ROLE'}=N to --staff"
+                    _("step '{step}' needs role '{role}', which has no staff: add {hint} to "
+                      "--staff").format(step=step_id, role=role, hint=f"{role or 'ROLE'}=N")
                 )
             self.seq += 1
             task = _Task(rid, app_id, step_id, role, ready_at, due_at, self.seq)
@@ -599,8 +622,8 @@ def simulate(
         database_url = live
     elif database_url is not None and _same_database(database_url, live):
         raise UsageError(
-            "the simulated run would go into the live database; give another --db "
-            "or say --into-live"
+            _("the simulated run would go into the live database; give another --db or say "
+              "--into-live")
         )
     tz = zone(ctx.settings.tz)
     workdir = Path(tempfile.mkdtemp(prefix="regflow-sim-"))
@@ -690,13 +713,18 @@ def _run(
     driver.run(filings, horizon)
     if override:
         notes.append(
-            f"{reg.key} v{definition.version} is not in force on every simulated day; "
-            "applications were filed on it anyway (logged as version overrides)"
+            Text.of(
+                N_("{key} v{version} is not in force on every simulated day; applications were "
+                   "filed on it anyway (logged as version overrides)"),
+                key=reg.key, version=definition.version,
+            )
         )
     if durations.fallbacks:
         notes.append(
-            "no recorded history for " + ", ".join(sorted(durations.fallbacks))
-            + ": lognormal durations used for them"
+            Text.of(
+                N_("no recorded history for {steps}: lognormal durations used for them"),
+                steps=", ".join(sorted(durations.fallbacks)),
+            )
         )
     result = collect(
         ctx,
@@ -736,12 +764,12 @@ def _write_html(ctx: Context, result: SimulationResult, path: Path) -> Simulatio
         from regflow.services.report_filter import ReportFilter
         from regflow.services.report_html import write_html
     except ImportError:
-        return replace(
-            result,
-            notes=[*result.notes, "no HTML report writer in this build: --html skipped"],
-        )
+        skipped = Text.of(N_("no HTML report writer in this build: --html skipped"))
+        return replace(result, notes=[*result.notes, skipped])
     staff = ", ".join(f"{r}={n}" for r, n in result.staff.items())
-    title = f"regflow simulate: {result.process_key} ({staff}; {result.arrivals})"
+    title = _("regflow simulate: {key} ({staff}; {arrivals})").format(
+        key=result.process_key, staff=staff, arrivals=result.arrivals.translated()
+    )
     write_html(ctx, path, ReportFilter(process=result.process_key), title=title)
     return replace(result, html=str(path))
 
@@ -751,11 +779,15 @@ def _route(reg: Regulation, route: str | None) -> str | None:
         route = route or reg.routes[0]
         if route not in reg.routes:
             raise UsageError(
-                f"process '{reg.key}' has no route '{route}' (routes: {', '.join(reg.routes)})"
+                _("process '{key}' has no route '{route}' (routes: {routes})").format(
+                    key=reg.key, route=route, routes=", ".join(reg.routes)
+                )
             )
         return route
     if route:
-        raise UsageError(f"process '{reg.key}' has no routes to choose from")
+        raise UsageError(
+            _("process '{key}' has no routes to choose from").format(key=reg.key)
+        )
     return None
 
 
@@ -767,28 +799,35 @@ def _main_steps(reg: Regulation, route: str | None) -> list[Any]:
 
 def _check_staff(
     reg: Regulation, staff: dict[str, int], route: str | None
-) -> tuple[dict[str, int], list[str]]:
+) -> tuple[dict[str, int], list[Text]]:
     """Every role on the route's regular path needs staff; other roles (refusal branches, other
     routes' lanes) get one person when not given; the applicant's lane never queues."""
     roles = {s.role or "" for s in reg.steps.values() if s.kind is StepKind.USER}
     unknown = sorted(set(staff) - roles)
     if unknown:
         raise UsageError(
-            f"process '{reg.key}' has no role {', '.join(unknown)} "
-            f"(roles: {', '.join(sorted(r for r in roles if r))})"
+            _("process '{key}' has no role {roles} (roles: {known})").format(
+                key=reg.key, roles=", ".join(unknown),
+                known=", ".join(sorted(r for r in roles if r)),
+            )
         )
     staff = {r: UNLIMITED for r in sorted(roles & APPLICANT_ROLES - set(staff))} | staff
     needed = {s.role or "" for s in _main_steps(reg, route)}
     missing = sorted(needed - set(staff))
     if missing:
         raise UsageError(
-            f"no staff for role {', '.join(missing)}: add "
-            + ",".join(f"{r}=N" for r in missing)
-            + " to --staff"
+            _("no staff for role {roles}: add {hint} to --staff").format(
+                roles=", ".join(missing), hint=",".join(f"{r}=N" for r in missing)
+            )
         )
     assumed = {r: 1 for r in sorted(roles - set(staff))}
     return {**staff, **assumed}, (
-        [f"one person assumed for {', '.join(assumed)} (off the route's regular path)"]
+        [
+            Text.of(
+                N_("one person assumed for {roles} (off the route's regular path)"),
+                roles=", ".join(assumed),
+            )
+        ]
         if assumed
         else []
     )

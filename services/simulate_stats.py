@@ -15,17 +15,23 @@ Conventions (the README's "What-if simulation" repeats them):
   divided by N people × the working minutes of the role's schedule over the run.
 * The **bottleneck** is the role with the highest utilisation (ties: the longer 90th-percentile
   waiting).
+
+The result keeps its sentences (arrivals, durations, notes) as :class:`Text`, an English message
+with its fields: ``regflow simulate`` prints them in the interface's language, ``--json`` writes
+them in English (and the step names as the model has them) whatever the language.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from regflow.i18n import N_, translations
 from regflow.services.context import Context
 from regflow.store.models import Application, StepRecord, StepStatus
 from regflow.workflows.model import Regulation, StepKind
@@ -50,9 +56,29 @@ def p90(values: list[int]) -> int | None:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A sentence shown to people, kept as its English message (a catalogue msgid marked with
+    ``N_``) and the values of its fields, so that it can be written in any language later."""
+
+    message: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, message: str, **fields: Any) -> Text:
+        return cls(message, fields)
+
+    def __str__(self) -> str:  # English: --json, logs
+        return self.message.format(**self.fields)
+
+    def translated(self, lang: str | None = None) -> str:
+        """In ``lang`` (default: the interface's language)."""
+        return translations(lang).gettext(self.message).format(**self.fields)
+
+
+@dataclass(frozen=True)
 class StepFigures:
     step_id: str
-    name: str
+    name: str  # the model's own name
     role: str
     norm: str | None
     completed: int
@@ -61,6 +87,7 @@ class StepFigures:
     working_median: float | None
     working_p90: int | None
     open_at_end: int
+    names: Mapping[str, str] = field(default_factory=dict)  # name_ru / name_en of the model
 
 
 @dataclass(frozen=True)
@@ -84,8 +111,8 @@ class SimulationResult:
     name: str
     route: str | None
     staff: dict[str, int]
-    arrivals: str
-    durations: str
+    arrivals: Text
+    durations: Text
     policy: str
     seed: int
     start: datetime
@@ -102,7 +129,7 @@ class SimulationResult:
     steps: list[StepFigures]
     roles: list[RoleFigures]
     bottleneck: str | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
     database_url: str | None = None
     html: str | None = None
 
@@ -118,7 +145,7 @@ def collect(
     horizon: datetime,
     version: int,
     database_url: str | None,
-    notes: list[str],
+    notes: list[Text],
 ) -> SimulationResult:
     """Read the run's applications and step rows and compute the figures."""
     ids = set(application_ids)
@@ -219,6 +246,7 @@ def collect(
                 working_median=median(worked),
                 working_p90=p90(worked),
                 open_at_end=open_steps.get(step_id, 0),
+                names=dict(step.names),
             )
         )
     role_rows = []
@@ -253,11 +281,7 @@ def collect(
         name=reg.name,
         route=route,
         staff={r: n for r, n in sorted(scenario.staff.items()) if n},
-        arrivals=(
-            f"{len(scenario.filings)} given filings"
-            if scenario.filings is not None
-            else f"{scenario.arrivals} ({scenario.arrivals_in} time)"
-        ),
+        arrivals=_arrivals_text(scenario),
         durations=_durations_text(scenario),
         policy=scenario.policy,
         seed=scenario.seed,
@@ -280,20 +304,47 @@ def collect(
     )
 
 
-def _durations_text(scenario: Scenario) -> str:
+ARRIVALS = {
+    ("week", "working"): N_("{n}/week (working time)"),
+    ("day", "working"): N_("{n}/day (working time)"),
+    ("week", "calendar"): N_("{n}/week (calendar time)"),
+    ("day", "calendar"): N_("{n}/day (calendar time)"),
+}
+
+
+def _arrivals_text(scenario: Scenario) -> Text:
+    if scenario.filings is not None:
+        return Text.of(N_("{n} given filings"), n=len(scenario.filings))
+    assert scenario.arrivals is not None
+    rate = scenario.arrivals
+    return Text.of(ARRIVALS[rate.unit, scenario.arrivals_in], n=f"{rate.per:g}")
+
+
+def _durations_text(scenario: Scenario) -> Text:
     share = scenario.work_share
     if scenario.durations == "norm":
-        return "norm" if share in (None, 1.0) else f"norm × {share:g}"
+        if share in (None, 1.0):
+            return Text.of(N_("norm"))
+        return Text.of(N_("norm × {share}"), share=f"{share:g}")
     if scenario.durations == "lognormal":
-        return f"lognormal (median norm × {share or 0.5:g}, sigma {scenario.sigma:g})"
-    return "history"
+        return Text.of(
+            N_("lognormal (median norm × {share}, sigma {sigma})"),
+            share=f"{share or 0.5:g}", sigma=f"{scenario.sigma:g}",
+        )
+    return Text.of(N_("history"))
 
 
 def as_json(result: SimulationResult, tz: Any) -> dict[str, Any]:
-    """A plain dict for ``--json``: instants in the provider's zone, minutes as numbers."""
+    """A plain dict for ``--json``: instants in the provider's zone, minutes as numbers, the
+    same English keys and texts in every interface language."""
     from dataclasses import asdict
 
     data = asdict(result)
     data["start"] = result.start.astimezone(tz).isoformat()
     data["horizon"] = result.horizon.astimezone(tz).isoformat()
+    data["arrivals"] = str(result.arrivals)
+    data["durations"] = str(result.durations)
+    data["notes"] = [str(note) for note in result.notes]
+    for step in data["steps"]:
+        del step["names"]
     return data

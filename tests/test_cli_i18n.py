@@ -149,6 +149,22 @@ def test_an_unknown_language_is_a_usage_error(cli: Cli) -> None:
     assert "unknown language 'de'" in result.stderr
 
 
+@pytest.mark.parametrize("args", [("--lang", "de", "--help"), ("--help", "--lang=de"),
+                                  ("--lang", "de", "start", "--help")])
+def test_an_unknown_language_is_one_error_line_even_with_help(cli: Cli, args: tuple[str]) -> None:
+    result = cli(*args, expect=2)
+    assert result.stdout == ""
+    assert result.stderr == "error: unknown language 'de': use one of kk, ru, en\n"
+
+
+def test_an_unknown_language_is_reported_in_the_language_of_the_environment(cli: Cli) -> None:
+    from regflow.cli import cli as command
+
+    result = cli.runner.invoke(command, ["--lang", "xx", "--help"], env={"REGFLOW_LANG": "ru"})
+    assert result.exit_code == 2
+    assert result.stderr == "ошибка: неизвестный язык 'xx': укажите один из kk, ru, en\n"
+
+
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
@@ -216,6 +232,138 @@ def test_help_follows_the_language(cli: Cli, lang: str, usage: str, option: str)
     assert result.output.startswith(usage) and option in result.output
     result = cli("--lang", lang, "tasks", "--help")
     assert result.output.startswith(usage)
+
+
+# regflow --help in each language, through --lang (Cli sets REGFLOW_LANG=en underneath; the
+# runner calls the program `cli`);
+# "The task list: open steps, by due time." is the tasks command's summary line.
+HELP = {
+    "kk": ("Қолданылуы: cli [OPTIONS]", "Опциялар:", "Тапсырмалар тізімі: ашық қадамдар"),
+    "ru": ("Использование: cli [OPTIONS]", "Параметры:", "Список задач: открытые шаги по сроку"),
+    "en": ("Usage: cli [OPTIONS]", "Options:", "The task list: open steps, by due time"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("args", [("--lang", "{lang}", "--help"), ("--lang={lang}", "--help"),
+                                  ("--help", "--lang", "{lang}"),
+                                  ("--db", "x.db", "--lang", "{lang}", "--help")])
+def test_the_lang_option_translates_the_top_level_help(
+    cli: Cli, lang: str, args: tuple[str, ...]
+) -> None:
+    result = cli(*(a.format(lang=lang) for a in args))
+    usage, options, tasks = HELP[lang]
+    assert result.output.startswith(usage)
+    assert options in result.output and tasks in result.output
+    assert (lang == "en") == ("Show this message and exit." in result.output)
+
+
+@pytest.mark.parametrize(
+    ("lang", "usage", "summary", "option"),
+    [
+        ("kk", "Қолданылуы: cli start", "PROCESS бойынша өтініш беру", "Өтініш деректері."),
+        ("ru", "Использование: cli start", "Подать заявку по PROCESS", "Данные заявки."),
+    ],
+)
+def test_the_lang_option_before_a_command_translates_its_help(
+    cli: Cli, lang: str, usage: str, summary: str, option: str
+) -> None:
+    result = cli("--lang", lang, "start", "--help")
+    assert result.output.startswith(usage)
+    assert summary in result.output and option in result.output
+    assert "Application data." not in result.output
+    # a subcommand of a group: calendar due
+    result = cli("--lang", lang, "calendar", "due", "--help")
+    assert "--norm" in result.output and "e.g. \"30 minutes\"" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("kk", "Қате: 'nosuch' деген команда жоқ."), ("ru", "Ошибка: Нет команды 'nosuch'.")],
+)
+def test_the_lang_option_translates_the_groups_own_usage_errors(
+    cli: Cli, lang: str, message: str
+) -> None:
+    # click resolves the command while it parses, before the group's callback runs
+    result = cli("--lang", lang, "nosuch", expect=2)
+    assert result.stderr.rstrip().endswith(message)
+
+
+# ------------------------------------------------------------------------- regflow simulate
+
+# processes/arnauly_aleumettik_qyzmet_quzhattaryn_resimdeu.bpmn on its provider route (deadline
+# 17 working days): one week of filings, two more weeks of work, seeded; the lane sc_operator is
+# off the provider route, so the run notes that one person was assumed for it.
+SIMULATE = (
+    "simulate", "arnauly_aleumettik_qyzmet_quzhattaryn_resimdeu", "--route", "provider",
+    "--arrivals", "5/week", "--staff", "clerk=1,officer=1,social_worker=1",
+    "--from", "2026-03-02", "--to", "2026-03-06", "--horizon", "2026-03-20",
+    "--durations", "lognormal", "--work-share", "0.2", "--seed", "3",
+)
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The same seeded run printed in every language, and its --json."""
+    cli = Cli(f"sqlite:///{tmp_path_factory.mktemp('sim') / 'regflow.db'}")
+    found = {lang: cli("--lang", lang, *SIMULATE).output for lang in LANGS}
+    for lang in LANGS:
+        found[f"json.{lang}"] = cli("--lang", lang, *SIMULATE, "--json").output
+    i18n.set_language("en")
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_simulate_output_matches_its_snapshot(simulated: dict[str, str], lang: str) -> None:
+    _check(f"simulate.{lang}.txt", simulated[lang])
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("kk", ["бағыт provider · штат clerk=1", "өтініштер ағыны аптасына 5 (жұмыс уақыты)",
+                "5 өтініш берілді · 3 аяқталды (0 бас тартылды)",
+                "мерзім сақталды: 100,0% (3 сақталды, 0 бұзылды, 2 белгісіз",
+                "5 жұмыс күні 17 мин", "10 жұмыс күні", "◀ тар орын", "тар орын: social_worker",
+                "ескертпе: sc_operator үшін бір адам деп алынды", "Нәтижені беру", "жүктеме"]),
+        ("ru", ["маршрут provider · штат clerk=1", "поток заявок 5 в неделю (рабочее время)",
+                "подано заявок: 5 · завершено: 3 (отказов: 0)",
+                "срок соблюдён: 100,0\xa0% (соблюдён: 3, нарушен: 0, неизвестно: 2",
+                "5 раб. дней 17 мин", "10 рабочих дней", "◀ узкое", "узкое место: social_worker",
+                "примечание: для sc_operator принят один человек", "Выдача", "загрузка"]),
+        ("en", ["route provider · staff clerk=1", "arrivals 5/week (working time)",
+                "filed 5 · finished 3 (0 refused)",
+                "deadline met: 100.0% (3 met, 0 missed, 2 unknown",
+                "5 wd 17 min", "10 working days", "◀ bottleneck", "bottleneck: social_worker",
+                "note: one person assumed for sc_operator", "Hand over the result",
+                "utilisation"]),
+    ],
+)
+def test_simulate_speaks_the_chosen_language(
+    simulated: dict[str, str], lang: str, expected: list[str]
+) -> None:
+    # 5 filings Mon 2 – Fri 6 March; the social worker's 10-working-day step keeps two of them
+    # running past Fri 20 March, before their 17-working-day deadline: 3 met, 2 unknown.
+    out = simulated[lang]
+    for text in expected:
+        assert text in out, text
+    if lang != "en":
+        english = ["deadline met", "bottleneck", "filed", "note:", "Steps", "Roles", "median",
+                   "utilisation", "staff", "route ", "arrivals", "(working time)", " wd", " min "]
+        assert [w for w in english if w in out] == []
+
+
+def test_simulate_json_is_the_same_in_every_language(simulated: dict[str, str]) -> None:
+    import json
+
+    first = json.loads(simulated["json.en"])
+    assert all(json.loads(simulated[f"json.{lang}"]) == first for lang in ("kk", "ru"))
+    assert first["arrivals"] == "5/week (working time)"
+    assert first["notes"] == [
+        "one person assumed for sc_operator (off the route's regular path)"
+    ]
+    assert (first["met"], first["unknown"], first["compliance"]) == (3, 2, 1.0)
+    assert "names" not in first["steps"][0]
 
 
 # ------------------------------------------------------------------------- the catalogues
@@ -298,6 +446,26 @@ def test_every_message_the_code_uses_has_a_translation(lang: str) -> None:
             source = msgid[1] if isinstance(msgid, tuple) and i else key
             assert _fields(form) == _fields(source), f"{lang}: {source!r} → {form!r}"
     assert not missing, f"{lang} catalogue lacks:\n" + "\n".join(missing)
+
+
+def test_pybabel_with_the_projects_mapping_extracts_every_message_the_code_uses() -> None:
+    """``pybabel extract -F i18n/babel.cfg`` (what the catalogues are updated from) must see the
+    messages this module finds, f-strings and help texts included, or ``pybabel update`` would
+    make their translations obsolete."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "i18n" / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    extracted = {
+        msg if isinstance(msg, str) else msg[0]
+        for _file, _line, msg, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=DEFAULT_KEYWORDS
+        )
+    }
+    used = {m[0] if isinstance(m, tuple) else m for m in _used_messages()}
+    assert sorted(used - extracted) == []
+    assert sorted(extracted - used) == []
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
