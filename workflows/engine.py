@@ -8,8 +8,6 @@ re-uses the cached spec object. Gateway conditions and scripts run in the safe e
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -18,21 +16,16 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
-from SpiffWorkflow.bpmn.serializer.default.workflow import (
-    BpmnWorkflowConverter,
-    WorkflowConverter,
-)
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from regflow.errors import ExpressionError, HandlerError, RegflowError, StateError
+from regflow.workflows import snapshot as codec
 from regflow.workflows.expressions import Expression, Script
 from regflow.workflows.loader import LoadedProcess
 from regflow.workflows.model import Step, StepKind
 
-SNAPSHOT_VERSION = "regflow-1/spiff-1.5"
+SNAPSHOT_VERSION = codec.VERSION  # written; restore() also reads codec.V1_VERSION
 MAX_SERVICE_ROUNDS = 1000
 
 ServiceRunner = Callable[[Step, dict[str, Any]], dict[str, Any]]
@@ -66,28 +59,6 @@ class _SafeScriptEngine(PythonScriptEngine):
         raise StateError("service tasks are run by regflow's handlers, not by the script engine")
 
 
-class _SnapshotConverter(BpmnWorkflowConverter):
-    """Spiff's workflow converter, minus the spec: the spec is stored once per version."""
-
-    def to_dict(self, workflow: Any) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(self, dct: dict[str, Any], **kwargs: Any) -> Any:
-        workflow = self.target_class(kwargs["spec"], kwargs["subprocess_specs"], deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
-_CONFIG = dict(DEFAULT_CONFIG)
-_CONFIG[BpmnWorkflow] = _SnapshotConverter
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 _SCRIPT_ENGINE = _SafeScriptEngine()
 
 
@@ -127,14 +98,25 @@ class Instance:
         self.process = process
         self.workflow = workflow
         self.key = key  # see restore(): the live workflow is kept under it after a snapshot
+        # The READY tasks as the last scan of the tree found them (advance() scans anyway):
+        # every caller after it (step rows, data, the next completion) reads this list
+        # instead of walking the tree again. Anything that moves the workflow clears it.
+        self._ready: list[Any] | None = None
 
     @property
     def steps(self) -> dict[str, Step]:
         return self.process.regulation.steps
 
+    def _ready_now(self) -> list[Any]:
+        if self._ready is None:
+            self._ready = list(self.workflow.get_tasks(state=TaskState.READY))
+        return self._ready
+
     def ready_tasks(self) -> list[ReadyTask]:
         found = []
-        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+        for task in self._ready_now():
+            if not task.task_spec.manual:
+                continue
             step = self.steps.get(task.task_spec.bpmn_id)
             if step is not None and step.kind is StepKind.USER:
                 found.append(ReadyTask(task_id=str(task.id), step=step))
@@ -151,24 +133,51 @@ class Instance:
         if task.state != TaskState.READY:
             raise StateError(f"task '{task.task_spec.bpmn_name}' is not ready")
         task.data.update(data)
+        self._ready = None
         try:
             task.run()
         except Exception as exc:
             raise _translate(exc) from exc
+
+    def _engine_steps(self) -> None:
+        """SpiffWorkflow's ``do_engine_steps`` (run every READY task that is not a person's or a
+        system's until none is left, then refresh timers) with one walk of the task tree per
+        round instead of two, the last walk kept as the READY list (see ``_ready``). Workflows
+        with subprocesses, or waiting catch events, take Spiff's own loop: it steps the
+        subprocesses' parents and its timer refresh may make tasks READY after the last walk."""
+        workflow = self.workflow
+        self._ready = None
+        if self.process.subprocess_specs or workflow.subprocesses:
+            workflow.do_engine_steps()
+            return
+        while True:
+            ready = list(workflow.get_tasks(state=TaskState.READY))
+            engine_tasks = [t for t in ready if not t.task_spec.manual]
+            if not engine_tasks:
+                break
+            for task in engine_tasks:
+                task.run()
+        if workflow.event_manager.tasks:
+            workflow.refresh_timers()
+        else:
+            self._ready = ready
 
     def advance(self, run_service: ServiceRunner) -> list[ServiceRun]:
         """Run gateways, scripts and service tasks until only people (or nothing) remain."""
         runs: list[ServiceRun] = []
         try:
             for _ in range(MAX_SERVICE_ROUNDS):
-                self.workflow.do_engine_steps()
+                self._engine_steps()
                 pending = [
                     t
-                    for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
-                    if (s := self.steps.get(t.task_spec.bpmn_id)) and s.kind is StepKind.SERVICE
+                    for t in self._ready_now()
+                    if t.task_spec.manual
+                    and (s := self.steps.get(t.task_spec.bpmn_id))
+                    and s.kind is StepKind.SERVICE
                 ]
                 if not pending:
                     return runs
+                self._ready = None
                 for task in pending:
                     step = self.steps[task.task_spec.bpmn_id]
                     try:
@@ -211,31 +220,23 @@ class Instance:
     def data(self) -> dict[str, Any]:
         if self.completed:
             return dict(self.workflow.data)
-        ready = self.workflow.get_tasks(state=TaskState.READY)
+        ready = self._ready_now()
         return dict(ready[0].data) if ready else dict(self.workflow.data)
 
     def snapshot(self) -> bytes:
-        """The application's own state (no spec), as zlib-compressed JSON: about a fifth of the
-        plain text, which matters at a million stored applications."""
-        _SERIALIZER.registry._encoder_mode = True
-        try:
-            dct = _SERIALIZER.to_dict(self.workflow)
-        finally:
-            _SERIALIZER.registry._encoder_mode = False
-        dct["serializer_version"] = SNAPSHOT_VERSION
-        text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False)
-        snapshot = zlib.compress(text.encode("utf-8"), 1)
+        """The application's own state (no spec) in the compact regflow-2 format
+        (workflows/snapshot.py): encoding and restoring it run on every step."""
+        snapshot = codec.encode(self.workflow)
         if self.key is not None:
             _keep(self.key, snapshot, self.process, self.workflow)
         return snapshot
 
 
 def snapshot_dict(snapshot: bytes | str) -> dict[str, Any]:
-    """The JSON inside a stored snapshot (compressed bytes, or plain text from before 0006)."""
-    if isinstance(snapshot, bytes | bytearray | memoryview):
-        snapshot = zlib.decompress(bytes(snapshot)).decode("utf-8")
-    result: dict[str, Any] = json.loads(snapshot)
-    return result
+    """The JSON document inside a stored snapshot, whatever its format: regflow-2 (its own
+    layout, see workflows/snapshot.py), regflow-1 (SpiffWorkflow's dict, zlib) or plain text
+    from before migration 0006. ``serializer_version`` names the format."""
+    return codec.as_dict(snapshot)
 
 
 def start(process: LoadedProcess, data: dict[str, Any]) -> Instance:
@@ -276,12 +277,24 @@ def restore(
         live = _LIVE.pop(key, None)
         if live is not None and live[1] is process and live[0] == snapshot:
             return Instance(process, live[2], key)
-    dct = snapshot_dict(snapshot)
-    version = dct.pop("serializer_version", None)
-    if version != SNAPSHOT_VERSION:
-        raise StateError(f"snapshot format {version!r} is not {SNAPSHOT_VERSION!r}")
-    workflow = _SERIALIZER.registry.restore(
-        dct, spec=process.spec, subprocess_specs=process.subprocess_specs
+    workflow = codec.decode(
+        snapshot, process.spec, process.subprocess_specs, script_engine=_SCRIPT_ENGINE
     )
-    workflow.script_engine = _SCRIPT_ENGINE
     return Instance(process, workflow, key)
+
+
+def run_plain(process: LoadedProcess, data: dict[str, Any]) -> int:
+    """Run one application by SpiffWorkflow's own loop alone, as any SpiffWorkflow user would
+    (``do_engine_steps``, the READY manual tasks, ``task.run()``), in memory, every person's
+    task completed at once with no data: the ceiling bench/run.py measures regflow against.
+    Same parsed spec and expression engine as regflow. Returns the tasks completed."""
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=_SCRIPT_ENGINE)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+    done = 0
+    while ready := workflow.get_tasks(state=TaskState.READY, manual=True):
+        ready[0].run()
+        workflow.do_engine_steps()
+        done += 1
+    return done

@@ -40,6 +40,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Back to plain text. Snapshots written in the regflow-2 format (workflows/snapshot.py,
+    issue 8) come back as that format's JSON text, which regflow of before that format cannot
+    read: downgrading the schema this far only serves a regflow that reads both (this one)."""
     with op.batch_alter_table("applications") as batch:
         batch.add_column(sa.Column("snapshot_text", sa.Text(), nullable=True))
     conn = op.get_bind()
