@@ -154,7 +154,23 @@ def _rate_worker(url: str, n: int) -> None:
 
 
 def ceiling(n: int) -> dict[str, float]:
-    """The same process on SpiffWorkflow in memory (regflow's engine wrapper, no store)."""
+    """SpiffWorkflow alone: the same process run by Spiff's own loop in memory, no store, no
+    regflow (workflows/engine.py ``run_plain``): the ceiling of the issue."""
+    from regflow.workflows import engine
+    from regflow.workflows.loader import load_process
+
+    process = load_process(MODEL.read_bytes(), MODEL.name)
+    data = {"route": "provider"}
+    engine.run_plain(process, data)
+    started = time.perf_counter()
+    tasks = sum(engine.run_plain(process, data) for _ in range(n))
+    elapsed = time.perf_counter() - started
+    return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+
+
+def in_memory(n: int) -> dict[str, float]:
+    """regflow's engine (workflows/engine.py ``Instance``) in memory, no store: what regflow's
+    own way of driving Spiff costs or saves against Spiff's loop, before any persistence."""
     from regflow.workflows import engine
     from regflow.workflows.loader import load_process
 

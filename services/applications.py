@@ -3,7 +3,8 @@
 Each public function is one transaction. The step row is locked first (``FOR UPDATE`` on
 PostgreSQL; ``BEGIN IMMEDIATE`` serialises writers on SQLite), then the application row, whose
 ``lock_version`` is checked on write: of two people completing the same task, the second finds it
-completed and gets a clear error, and the step is recorded once.
+completed and gets a clear error, and the step is recorded once. Rows are read and written with
+the plain statements of store/records.py (the hot path: no ORM unit of work).
 """
 
 from __future__ import annotations
@@ -12,28 +13,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
-from regflow.handlers.registry import Call, HandlerFailed, runner_for
+from regflow.handlers.registry import Call, HandlerFailed, Runner, runner_for
 from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.services.events import record as _event
-from regflow.services.processes import loaded, loaded_by_id
+from regflow.services.processes import cached, loaded, loaded_by_id
 from regflow.services.timers import sync_timers
-from regflow.services.users import authorize_step, filing_org, open_mode_column
+from regflow.services.users import authorize_step, filing_org
 from regflow.services.validity import definition_for_filing
+from regflow.store import records
+from regflow.store.db import Tx
 from regflow.store.models import (
     INCIDENT_STEP_STATUS,
-    OPEN_STEP_STATUSES,
     Application,
     ApplicationStatus,
     Incident,
-    ProcessDefinition,
-    StepRecord,
     StepStatus,
 )
+from regflow.store.records import ApplicationRef, ApplicationRow, StepRow
 from regflow.workflows import engine
 from regflow.workflows.engine import Instance, ServiceRun
 from regflow.workflows.model import Regulation, Step
@@ -76,19 +77,19 @@ def _service_deadline(
 
 
 def _new_step_row(
-    ctx: Context, reg: Regulation, app: Application, task_id: str, step: Step, now: datetime
-) -> StepRecord:
+    ctx: Context, reg: Regulation, app: ApplicationRef, task_id: str, step: Step, now: datetime,
+    status: str,
+) -> dict[str, Any]:
     """The record of a step that became ready ``now``: due by its norm in its lane's hours."""
     calendar = ctx.calendar(reg.schedule_of(step.role))
-    return StepRecord(
-        application_id=app.id,
-        definition_id=app.definition_id,
-        process_key=app.process_key,
+    return records.new_step(
+        app,
         task_uuid=task_id,
         step_id=step.id,
         name=step.name,
         kind=step.kind.value,
         role=step.role,
+        status=status,
         ready_at=now,
         norm=str(step.norm) if step.norm else None,
         due_at=calendar.add(now, step.norm) if step.norm else None,
@@ -97,70 +98,69 @@ def _new_step_row(
 
 def _sync_steps(
     ctx: Context,
-    session: Session,
-    app: Application,
+    tx: Tx,
+    app: ApplicationRef,
     instance: Instance,
     runs: list[ServiceRun],
     now: datetime,
     open_before: set[str] | None = None,
-) -> list[StepRecord]:
+) -> list[int]:
     """Make the step rows match the workflow: new ready tasks get a row, vanished ones close.
+    Returns the new rows' ids.
 
     ``open_before``: the user tasks whose rows were open before this change (the restored
     snapshot's ready tasks, less the one just completed; empty for a new application). When
     every one of them is still ready nothing needs closing, and the new rows are the ready
     tasks not in it: the query for the open rows is skipped (the hot path of every completion).
-    Callers flush (the new rows get their ids then).
     """
+    connection = tx.connection
     reg = instance.process.regulation
     for run in runs:
-        _record_service_run(ctx, session, app, reg, run, now)
+        _record_service_run(ctx, tx, app, reg, run, now)
     ready = instance.ready_tasks()
     ready_ids = {t.task_id for t in ready}
-    open_rows: dict[str, StepRecord | None]
+    known: set[str]
     if open_before is not None and open_before <= ready_ids:
-        open_rows = dict.fromkeys(open_before)
+        known = open_before
     else:
-        open_rows = {
-            r.task_uuid: r
-            for r in session.scalars(
-                select(StepRecord).where(
-                    StepRecord.application_id == app.id,
-                    StepRecord.status.in_(OPEN_STEP_STATUSES),
-                )
-            )
-        }
-    for task_uuid, row in open_rows.items():
-        if task_uuid not in ready_ids and row is not None:
-            row.status = StepStatus.CANCELLED.value
+        open_rows = records.open_steps(connection, app.id)
+        known = {r.task_uuid for r in open_rows}
+        for row in open_rows:
+            if row.task_uuid in ready_ids:
+                continue
+            cancelled = records.set_step_status(connection, row, StepStatus.CANCELLED.value)
             _event(
-                session,
-                now,
-                "step_cancelled",
-                None,
-                application_id=app.id,
-                step_record_id=row.id,
-                step=row.step_id,
+                tx, now, "step_cancelled", None, application_id=app.id,
+                step_record_id=row.id, step=row.step_id,
+                change=(row.audited(), cancelled.audited()),
             )
-    new_rows = []
-    for task in ready:
-        if task.task_id in open_rows:
-            continue
-        row = _new_step_row(ctx, reg, app, task.task_id, task.step, now)
-        row.status = StepStatus.READY.value
-        session.add(row)
-        new_rows.append(row)
-    sync_timers(ctx, session, app, instance, now)  # services/timers.py: waiting timer rows
-    return new_rows
+    new_ids = records.insert_steps(connection, [
+        _new_step_row(ctx, reg, app, t.task_id, t.step, now, StepStatus.READY.value)
+        for t in ready
+        if t.task_id not in known
+    ])
+    sync_timers(ctx, tx, app, instance, now)  # services/timers.py: waiting timer rows
+    return new_ids
+
+
+def _finished(
+    ctx: Context, accepted_at: datetime, instance: Instance, now: datetime
+) -> records.Finish | None:
+    """How the application ended, if its workflow is complete: outcome and working time."""
+    if not instance.completed:
+        return None
+    calendar = ctx.calendar(instance.process.regulation.schedule)
+    return records.Finish(instance.outcome, now, calendar.working_minutes(accepted_at, now))
 
 
 def _finish_if_done(ctx: Context, app: Application, instance: Instance, now: datetime) -> None:
-    if instance.completed:
+    """:func:`_finished` applied to an application the ORM session holds (timers, retry)."""
+    finish = _finished(ctx, app.accepted_at, instance, now)
+    if finish is not None:
         app.status = ApplicationStatus.COMPLETED.value
-        app.outcome = instance.outcome
-        app.finished_at = now
-        reg = instance.process.regulation
-        app.working_minutes = ctx.calendar(reg.schedule).working_minutes(app.accepted_at, now)
+        app.outcome = finish.outcome
+        app.finished_at = finish.at
+        app.working_minutes = finish.working_minutes
 
 
 def start(
@@ -178,13 +178,15 @@ def start(
     """File an application on the version in force today (services.validity); ``version``
     overrides that only with a ``reason``, which is logged."""
     now = ctx.now()
-    with ctx.transaction() as session:
-        org = filing_org(session, actor, org)  # services/users.py: who may file, for whom
+    with ctx.lean_transaction() as tx:
+        connection = tx.connection
+        if not records.is_open_mode(connection) or org:
+            org = filing_org(tx.session, actor, org)  # services/users.py: who may file
         filing = definition_for_filing(
-            ctx, session, process_key, version=version, reason=reason, actor=actor
+            ctx, tx, process_key, version=version, reason=reason, actor=actor
         )
         definition = filing.definition
-        process = loaded(definition)
+        process = loaded(definition, tx)
         reg = process.regulation
         if reg.routes:
             route = route or reg.routes[0]
@@ -206,63 +208,71 @@ def start(
         first_role = next((t.step.role for t in instance.ready_tasks()), None)
         accepted_at = ctx.calendar(reg.schedule_of(first_role)).next_opening(now)
         deadline_at, deadline_norm = _service_deadline(ctx, reg, route, accepted_at)
-        app = Application(
-            definition_id=definition.id,
-            process_key=definition.key,
-            route=route,
-            applicant=applicant,
-            data=instance.data,
-            snapshot=instance.snapshot(),
-            filed_at=now,
-            accepted_at=accepted_at,
-            deadline_at=deadline_at,
-            deadline_norm=deadline_norm,
-            org=org,
+        finish = _finished(ctx, accepted_at, instance, now)
+        status = ApplicationStatus.COMPLETED.value if finish else ApplicationStatus.RUNNING.value
+        outcome = finish.outcome if finish else None
+        snapshot = instance.snapshot()
+        app_data = instance.data
+        app_id = records.insert_application(connection, {
+            "definition_id": definition.id,
+            "process_key": definition.key,
+            "route": route,
+            "applicant": applicant,
+            "status": status,
+            "outcome": outcome,
+            "data": app_data,
+            "snapshot": snapshot,
+            "lock_version": 1,
+            "filed_at": now,
+            "accepted_at": accepted_at,
+            "finished_at": finish.at if finish else None,
+            "deadline_at": deadline_at,
+            "deadline_norm": deadline_norm,
+            "working_minutes": finish.working_minutes if finish else None,
+            "org": org,
+        })
+        app = ApplicationRow(
+            id=app_id, definition_id=definition.id, process_key=definition.key, route=route,
+            status=status, outcome=outcome, data=app_data, snapshot=snapshot, lock_version=1,
+            accepted_at=accepted_at, deadline_at=deadline_at, org=org,
         )
-        session.add(app)
-        session.flush()
-        engine.keep(instance, (ctx.settings.database_url, app.id), app.snapshot)
-        filing.log(session, app.id)
-        new_rows = _sync_steps(ctx, session, app, instance, runs, now, open_before=set())
-        _finish_if_done(ctx, app, instance, now)
+        engine.keep(instance, (ctx.settings.database_url, app_id), snapshot)
+        filing.log(tx, app_id)
+        new_steps = _sync_steps(ctx, tx, app, instance, runs, now, open_before=set())
         _event(
-            session,
+            tx,
             now,
             "application_started",
             actor,
-            application_id=app.id,
+            application_id=app_id,
             process=definition.key,
             version=definition.version,
             route=route,
             data=values,
+            change=(None, {"status": status, "outcome": outcome}),
         )
-        incidents = _record_failure(ctx, session, app, failure, now)
-        session.flush()  # the new step rows' ids
+        incidents = _record_failure(ctx, tx, app, failure, now)
         return Started(
-            application_id=app.id,
+            application_id=app_id,
             process_key=definition.key,
             version=definition.version,
             route=route,
             accepted_at=accepted_at,
             deadline_at=deadline_at,
-            open_steps=[r.id for r in new_rows],
+            open_steps=new_steps,
             incidents=incidents,
         )
 
 
-def _locked_step(
-    session: Session, step_record_id: int, row: StepRecord | None = None
-) -> StepRecord:
-    """The step, locked and still open. ``row``: the step as the caller already loaded and
-    locked it (complete() takes its locks in one query); looked up here when None."""
-    if row is None:
-        row = session.get(StepRecord, step_record_id, with_for_update=True)
+def _open_step(row: StepRow | None, step_record_id: int) -> StepRow:
+    """The step as locked, if it is still open; else why it is not."""
     if row is None:
         raise NotFound(_("no task {id} (see 'regflow tasks')").format(id=step_record_id))
     if row.status == StepStatus.COMPLETED.value:
+        completed_at = f"{row.completed_at:%Y-%m-%d %H:%M %Z}"
         raise StateError(
             _("task {id} was already completed by {user} at {at}").format(
-                id=row.id, user=row.completed_by, at=f"{row.completed_at:%Y-%m-%d %H:%M %Z}"
+                id=row.id, user=row.completed_by, at=completed_at
             )
         )
     if row.status == StepStatus.CANCELLED.value:
@@ -275,28 +285,6 @@ def _locked_step(
     return row
 
 
-_COMPLETION_LOCKS = (  # built once: building it costs more than running it
-    select(StepRecord, Application, ProcessDefinition.source_hash, open_mode_column())
-    .join(Application, Application.id == StepRecord.application_id)
-    .join(ProcessDefinition, ProcessDefinition.id == Application.definition_id)
-    .where(StepRecord.id == bindparam("step_record_id"))
-    .with_for_update(of=(StepRecord, Application))
-)
-
-
-def _lock_for_completion(
-    session: Session, step_record_id: int
-) -> tuple[StepRecord | None, Application | None, str | None, bool | None]:
-    """complete()'s reads in one round trip: the step row and its application, both locked (on
-    PostgreSQL ``FOR UPDATE OF`` the two, step first; the process version is only read), the
-    version's content hash, which finds its parsed spec in the cache, and whether regflow runs
-    in open mode (services/users.py)."""
-    found = session.execute(_COMPLETION_LOCKS, {"step_record_id": step_record_id}).first()
-    if found is None:
-        return None, None, None, None
-    return found[0], found[1], found[2], bool(found[3])
-
-
 def _check_user(user: str) -> str:
     user = (user or "").strip()
     if not user:
@@ -306,32 +294,32 @@ def _check_user(user: str) -> str:
     return user
 
 
-def claim(ctx: Context, step_record_id: int, user: str) -> StepRecord:
+def claim(ctx: Context, step_record_id: int, user: str) -> StepRow:
     user = _check_user(user)
     now = ctx.now()
-    with ctx.transaction() as session:
-        row = _locked_step(session, step_record_id)
-        authorize_step(session, row, user, "claim")  # services/users.py
+    with ctx.lean_transaction() as tx:
+        locked, is_open = records.lock_step(tx.connection, step_record_id)
+        row = _open_step(locked, step_record_id)
+        if not is_open:
+            authorize_step(tx.session, row, user, "claim", is_open=False)  # services/users.py
         if row.status == StepStatus.CLAIMED.value:
             if row.claimed_by == user:
                 return row
             raise StateError(
                 _("task {id} is already claimed by {user}").format(id=row.id, user=row.claimed_by)
             )
-        row.status = StepStatus.CLAIMED.value
-        row.claimed_by = user
-        row.claimed_at = now
+        claimed = records.claim_step(tx.connection, row, user=user, at=now)
         _event(
-            session,
+            tx,
             now,
             "step_claimed",
             user,
             application_id=row.application_id,
             step_record_id=row.id,
             step=row.step_id,
+            change=(row.audited(), claimed.audited()),
         )
-        session.flush()
-        return row
+        return claimed
 
 
 def complete(
@@ -340,19 +328,23 @@ def complete(
     user = _check_user(user)
     now = ctx.now()
     data = dict(data or {})
-    with ctx.transaction() as session:
-        found, app, digest, is_open = _lock_for_completion(session, step_record_id)
-        row = _locked_step(session, step_record_id, found)
-        authorize_step(session, row, user, "complete", is_open=is_open)  # services/users.py
+    with ctx.lean_transaction() as tx:
+        connection = tx.connection
+        locks = records.lock_for_completion(connection, step_record_id)
+        row = _open_step(locks.step if locks else None, step_record_id)
+        assert locks is not None  # _open_step raised NotFound otherwise
+        app = locks.application
+        if not locks.open_mode:  # services/users.py: roles, organisations, delegations
+            authorize_step(tx.session, row, user, "complete", is_open=False, app=app)
         if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
             raise PermissionDenied(
                 _("task {id} is claimed by {owner}, not by {user}").format(
                     id=row.id, owner=row.claimed_by, user=user
                 )
             )
-        if app is None:  # pragma: no cover - foreign key guarantees it
-            raise NotFound(f"application {row.application_id} is missing")
-        process = loaded_by_id(session, app.definition_id, digest)
+        process = cached(locks.source_hash) or loaded_by_id(
+            tx.session, app.definition_id, locks.source_hash
+        )
         step = process.regulation.steps[row.step_id]
         missing = [i.name for i in step.inputs if i.name not in data]
         if missing:
@@ -367,20 +359,24 @@ def complete(
         instance.complete(row.task_uuid, data)
         runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
         calendar = ctx.calendar(process.regulation.schedule_of(row.role))
-        if row.claimed_at is None:
-            row.claimed_at = now
-            row.claimed_by = user
-        row.status = StepStatus.COMPLETED.value
-        row.completed_at = now
-        row.completed_by = user
-        row.working_minutes = calendar.working_minutes(row.ready_at, now)
-        row.outcome = data or None
-        app.snapshot = instance.snapshot()
-        app.data = instance.data
-        new_rows = _sync_steps(ctx, session, app, instance, runs, now, open_before)
-        _finish_if_done(ctx, app, instance, now)
+        claimed = row.claimed_at is not None
+        done = records.complete_step(
+            connection,
+            row,
+            user=user,
+            at=now,
+            claimed_by=row.claimed_by if claimed else user,
+            claimed_at=row.claimed_at if claimed else now,
+            working_minutes=calendar.working_minutes(row.ready_at, now),
+            outcome=data or None,
+        )
+        new_steps = _sync_steps(ctx, tx, app, instance, runs, now, open_before)
+        finish = _finished(ctx, app.accepted_at, instance, now)
+        records.save_application(
+            connection, app, snapshot=instance.snapshot(), data=instance.data, finish=finish
+        )
         _event(
-            session,
+            tx,
             now,
             "step_completed",
             user,
@@ -388,26 +384,32 @@ def complete(
             step_record_id=row.id,
             step=row.step_id,
             data=data,
-            working_minutes=row.working_minutes,
+            working_minutes=done.working_minutes,
+            change=(row.audited(), done.audited()),
         )
-        if app.status == ApplicationStatus.COMPLETED.value:
+        if finish is not None:
             _event(
-                session,
+                tx,
                 now,
                 "application_finished",
                 user,
                 application_id=app.id,
-                outcome=app.outcome,
+                outcome=finish.outcome,
+                change=(
+                    {"status": app.status, "outcome": app.outcome},
+                    {"status": ApplicationStatus.COMPLETED.value, "outcome": finish.outcome},
+                ),
             )
-        incidents = _record_failure(ctx, session, app, failure, now)
-        session.flush()
+        incidents = _record_failure(ctx, tx, app, failure, now)
         return Completed(
             step_record_id=row.id,
             application_id=app.id,
-            working_minutes=row.working_minutes,
-            application_status=app.status,
-            outcome=app.outcome,
-            open_steps=[r.id for r in new_rows],
+            working_minutes=done.working_minutes or 0,
+            application_status=(
+                ApplicationStatus.COMPLETED.value if finish else app.status
+            ),
+            outcome=finish.outcome if finish else app.outcome,
+            open_steps=new_steps,
             incidents=incidents,
         )
 
@@ -425,9 +427,27 @@ class _Run(ServiceRun):
     call: Call | None = None
 
 
+class _OnFirstCall:
+    """The handler runner, built when a service step first needs it: most steps of most
+    routes are people's, and building one reads the adapters' configuration."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._runner: Runner | None = None
+
+    def __call__(self, step: Step, data: dict[str, Any]) -> dict[str, Any]:
+        if self._runner is None:
+            self._runner = runner_for(self._ctx.settings.handlers, self._ctx.now().date())
+        return self._runner(step, data)
+
+    @property
+    def calls(self) -> list[Call]:
+        return self._runner.calls if self._runner is not None else []
+
+
 def _advance(ctx: Context, instance: Instance) -> tuple[list[ServiceRun], HandlerFailed | None]:
     """Run the workflow on until people are needed; a handler that gives up stops it there."""
-    runner = runner_for(ctx.settings.handlers, ctx.now().date())
+    runner = _OnFirstCall(ctx)
     failure: HandlerFailed | None = None
     try:
         runs = instance.advance(runner)
@@ -451,12 +471,12 @@ def _open_incident(session: Session, app_id: int, task_uuid: str) -> Incident | 
     ).first()
 
 
-def _resolve(session: Session, incident: Incident, now: datetime, by: str) -> None:
+def _resolve(tx: Tx, incident: Incident, now: datetime, by: str) -> None:
     incident.status = "resolved"
     incident.resolved_at = now
     incident.resolved_by = by
     _event(
-        session,
+        tx,
         now,
         "incident_resolved",
         by,
@@ -470,51 +490,50 @@ def _resolve(session: Session, incident: Incident, now: datetime, by: str) -> No
 
 
 def _record_service_run(
-    ctx: Context, session: Session, app: Application, reg: Regulation, run: ServiceRun,
+    ctx: Context, tx: Tx, app: ApplicationRef, reg: Regulation, run: ServiceRun,
     now: datetime,
 ) -> None:
     """A service step timed like any other: ready when it became ready (the incident's opening,
     if it waited on one), completed when the handler answered, against the model's norm."""
+    connection = tx.connection
     call: Call | None = getattr(run, "call", None)
     by = f"system:{run.step.handler or 'none'}"
-    row = session.scalars(
-        select(StepRecord).where(
-            StepRecord.application_id == app.id,
-            StepRecord.task_uuid == run.task_id,
-            StepRecord.status == INCIDENT_STEP_STATUS,
-        )
-    ).first()
+    waited = records.step_with_status(connection, app.id, run.task_id, INCIDENT_STEP_STATUS)
     calendar = ctx.calendar(reg.schedule_of(run.step.role))
-    if row is None:
-        row = _new_step_row(ctx, reg, app, run.task_id, run.step, now)
-        session.add(row)
-    row.status = StepStatus.COMPLETED.value
-    row.claimed_at = row.claimed_at or now
-    row.completed_at = now
-    row.completed_by = by
-    row.working_minutes = calendar.working_minutes(row.ready_at, now)
-    row.outcome = run.result or None
-    session.flush()
+    if waited is None:
+        values = _new_step_row(
+            ctx, reg, app, run.task_id, run.step, now, StepStatus.COMPLETED.value
+        )
+        values.update(claimed_at=now, completed_at=now, completed_by=by, working_minutes=0,
+                      outcome=run.result or None)
+        row = records.insert_step(connection, values)
+    else:
+        row = records.complete_step(
+            connection, waited, user=by, at=now, claimed_by=waited.claimed_by,
+            claimed_at=waited.claimed_at or now,
+            working_minutes=calendar.working_minutes(waited.ready_at, now),
+            outcome=run.result or None,
+        )
     errors = list(call.errors) if call else []
-    incident = _open_incident(session, app.id, run.task_id)
+    # An open incident always has its step row waiting in status 'incident' (_record_failure
+    # makes both), so only a step that waited can have one to resolve.
+    incident = _open_incident(tx.session, app.id, run.task_id) if waited else None
     if incident is not None:  # it waited: this run (attempts + 1 more) resolves its incident
         incident.attempts += len(errors) + 1
         incident.errors = [*incident.errors, *errors]
+        incident.step_record_id = row.id
+        _resolve(tx, incident, now, by)
     elif errors:
         # Failed, then answered within its retries: each failed attempt is an incident of its
         # own (the system was down that often), and the answer resolves them all at once.
         for number, error in enumerate(errors, 1):
-            failed = _new_incident(session, app, row, run.step.handler, [error], now)
+            failed = _new_incident(tx, app, row, run.step.handler, [error], now)
             failed.attempts = number
-            _resolve(session, failed, now, by)
-        return
-    if incident is not None:
-        incident.step_record_id = row.id
-        _resolve(session, incident, now, by)
+            _resolve(tx, failed, now, by)
 
 
 def _new_incident(
-    session: Session, app: Application, row: StepRecord, handler: str | None,
+    tx: Tx, app: ApplicationRef, row: StepRow, handler: str | None,
     errors: list[str], now: datetime,
 ) -> Incident:
     incident = Incident(
@@ -529,10 +548,10 @@ def _new_incident(
         errors=list(errors),
         opened_at=now,
     )
-    session.add(incident)
-    session.flush()
+    tx.session.add(incident)
+    tx.session.flush()
     _event(
-        session,
+        tx,
         now,
         "incident_opened",
         None,
@@ -548,20 +567,20 @@ def _new_incident(
 
 
 def _record_failure(
-    ctx: Context, session: Session, app: Application, failure: HandlerFailed | None,
+    ctx: Context, tx: Tx, app: ApplicationRef, failure: HandlerFailed | None,
     now: datetime,
 ) -> list[int]:
     """The step whose handler gave up: a step row in status 'incident' and an open incident
     (or, on a failed retry, more attempts on the incident already open). Its ids."""
     if failure is None or failure.task_id is None:
         return []
-    incident = _open_incident(session, app.id, failure.task_id)
+    incident = _open_incident(tx.session, app.id, failure.task_id)
     if incident is not None:
         incident.attempts += failure.attempts
         incident.errors = [*incident.errors, *failure.errors]
         incident.error = failure.errors[-1]
         _event(
-            session,
+            tx,
             now,
             "incident_failed_again",
             None,
@@ -573,13 +592,13 @@ def _record_failure(
             error=incident.error,
         )
         return [incident.id]
-    reg = loaded_by_id(session, app.definition_id).regulation
+    reg = loaded_by_id(tx.session, app.definition_id).regulation
     step = reg.steps[failure.step_id]
-    row = _new_step_row(ctx, reg, app, failure.task_id, step, now)
-    row.status = INCIDENT_STEP_STATUS
-    session.add(row)
-    session.flush()
-    return [_new_incident(session, app, row, step.handler, failure.errors, now).id]
+    row = records.insert_step(
+        tx.connection,
+        _new_step_row(ctx, reg, app, failure.task_id, step, now, INCIDENT_STEP_STATUS),
+    )
+    return [_new_incident(tx, app, row, step.handler, failure.errors, now).id]
 
 
 @dataclass(frozen=True)
@@ -621,7 +640,8 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
         runs, failure = _advance(ctx, instance)
         app.snapshot = instance.snapshot()
         app.data = instance.data
-        new_rows = _sync_steps(ctx, session, app, instance, runs, now)
+        tx = Tx.of(session)
+        new_rows = _sync_steps(ctx, tx, app, instance, runs, now)
         if incident.status == "resolved":
             incident.resolved_by = by
         _finish_if_done(ctx, app, instance, now)
@@ -630,7 +650,7 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
                 session, now, "application_finished", by, application_id=app.id,
                 outcome=app.outcome,
             )
-        _record_failure(ctx, session, app, failure, now)
+        _record_failure(ctx, tx, app, failure, now)
         session.flush()
         still_open = session.scalars(
             select(Incident.id).where(
@@ -645,6 +665,6 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
             error=None if incident.status == "resolved" else incident.error,
             application_status=app.status,
             outcome=app.outcome,
-            open_steps=[r.id for r in new_rows],
+            open_steps=new_rows,
             incidents=list(still_open),
         )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from regflow.clock import Clock, SimulatedClock, SystemClock, parse_instant, zone
 from regflow.settings import Settings
-from regflow.store.db import unit_of_work
+from regflow.store.db import Tx, transaction, unit_of_work
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.schedules import calendar_for
 
@@ -41,3 +41,10 @@ class Context:
     def transaction(self) -> Iterator[Session]:
         with unit_of_work(self.settings.database_url) as session:
             yield session
+
+    @contextmanager
+    def lean_transaction(self) -> Iterator[Tx]:
+        """The hot path's transaction (filing, claiming, completing): plain statements, and an
+        ORM session only if something asks for one (store/db.py)."""
+        with transaction(self.settings.database_url) as tx:
+            yield tx

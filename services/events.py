@@ -1,7 +1,10 @@
 """Appending to the event log: one function for every writer, so every row says the same.
 
-Each row records who did what, when, and (for a step or application the session holds) its
-state before and after; store/audit.py chains the row's hash to the previous one on insert.
+Each row records who did what, when, and the state before and after of the step (or else the
+application) it is about: the caller says it with ``change`` when it changed the row with a plain
+statement (the completion hot path, store/records.py), or the row is one the session tracks
+(store/audit.py remembers its fields as loaded). The row is written at once, hash-chained to the
+previous one (store/audit.py ``append``), so later statements of the same transaction see it.
 """
 
 from __future__ import annotations
@@ -12,24 +15,45 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from regflow.store.audit import change_of
-from regflow.store.models import Application, Event, StepRecord
+from regflow.store.audit import append, change_of
+from regflow.store.db import Tx
+from regflow.store.models import Application, StepRecord
+
+Change = tuple[dict[str, Any] | None, dict[str, Any]]  # (before, after) of the row's fields
 
 
-def record(session: Session, at: datetime, kind: str, actor: str | None, **payload: Any) -> None:
-    # who/what/when/before/after; the row is hash-chained on insert (store/audit.py)
-    ids = (StepRecord, payload.get("step_record_id")), (Application, payload.get("application_id"))
-    model, key = next(((m, k) for m, k in ids if k is not None), (Application, 0))
-    tracked = session.identity_map.get(identity_key(model, key))
-    if tracked is not None and "before" not in payload:
-        payload.update(change_of(tracked))
-    session.add(
-        Event(
-            at=at,
-            kind=kind,
-            actor=actor,
-            application_id=payload.pop("application_id", None),
-            step_record_id=payload.pop("step_record_id", None),
-            payload=payload,
+def record(
+    where: Session | Tx,
+    at: datetime,
+    kind: str,
+    actor: str | None,
+    *,
+    change: Change | None = None,
+    tracked: bool = True,
+    **payload: Any,
+) -> None:
+    """Log ``kind`` by ``actor`` at ``at``; ``application_id`` and ``step_record_id`` in the
+    payload become the row's own columns. ``tracked=False``: the event changes no row (it only
+    names one), so no before/after is looked up."""
+    if change is not None:
+        payload["before"], payload["after"] = change
+    session = where.open_session if isinstance(where, Tx) else where
+    connection = where.connection if isinstance(where, Tx) else where.connection()
+    if change is None and tracked and session is not None and "before" not in payload:
+        ids = (
+            (StepRecord, payload.get("step_record_id")),
+            (Application, payload.get("application_id")),
         )
+        model, key = next(((m, k) for m, k in ids if k is not None), (Application, 0))
+        row = session.identity_map.get(identity_key(model, key))
+        if row is not None:
+            payload.update(change_of(row))
+    append(
+        connection,
+        at=at,
+        kind=kind,
+        actor=actor,
+        application_id=payload.pop("application_id", None),
+        step_record_id=payload.pop("step_record_id", None),
+        payload=payload,
     )

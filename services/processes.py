@@ -6,17 +6,24 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import ModelError, NotFound
 from regflow.i18n import _
 from regflow.services.context import Context
-from regflow.store.models import Event, ProcessDefinition
+from regflow.services.events import record as record_event
+from regflow.store.db import Tx
+from regflow.store.models import ProcessDefinition
 from regflow.workflows.loader import LoadedProcess, load_process
 from regflow.workflows.validity import validity_of
 
 _CACHE: dict[str, LoadedProcess] = {}
+
+
+def cached(digest: str) -> LoadedProcess | None:
+    """The parsed spec of the version with this content hash, if this process has parsed it."""
+    return _CACHE.get(digest)
 
 
 def loaded_by_id(
@@ -39,11 +46,22 @@ def loaded_by_id(
     return loaded(definition)
 
 
-def loaded(definition: ProcessDefinition) -> LoadedProcess:
-    """The parsed spec of a version, parsed once per process and content."""
+def loaded(definition: ProcessDefinition, where: Session | Tx | None = None) -> LoadedProcess:
+    """The parsed spec of a version, parsed once per process and content. A version read
+    without its BPMN source (services/validity.py caches those) has it read by id, in
+    ``where``'s transaction, the first time this process needs it."""
     key = definition.source_hash
     if key not in _CACHE:
-        _CACHE[key] = load_process(definition.source.encode("utf-8"), definition.filename)
+        if "source" in inspect(definition).unloaded:
+            if where is None:
+                raise NotFound(f"process version {definition.id}: its BPMN source was not read")
+            session = where.session if isinstance(where, Tx) else where
+            source = session.scalar(
+                select(ProcessDefinition.source).where(ProcessDefinition.id == definition.id)
+            )
+        else:
+            source = definition.source
+        _CACHE[key] = load_process(str(source).encode("utf-8"), definition.filename)
     return _CACHE[key]
 
 
@@ -118,13 +136,9 @@ def deploy(ctx: Context, paths: list[Path]) -> list[Deployed]:
             session.add(definition)
             session.flush()
             _CACHE.setdefault(digest, model)
-            session.add(
-                Event(
-                    at=now,
-                    kind="deployed",
-                    actor=None,
-                    payload={"key": reg.key, "version": definition.version, "file": path.name},
-                )
+            record_event(
+                session, now, "deployed", None,
+                key=reg.key, version=definition.version, file=path.name,
             )
             results.append(Deployed(reg.key, definition.version, reg.name, created=True))
     return results

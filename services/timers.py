@@ -30,6 +30,7 @@ from regflow.handlers.escalation import Escalation, send
 from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.services.events import record as _event
+from regflow.store.db import Tx
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
     TIMER_CANCELLED,
@@ -43,6 +44,7 @@ from regflow.store.models import (
     Suspension,
     Timer,
 )
+from regflow.store.records import ApplicationRef
 from regflow.workflows import timers as wt
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.norms import Norm, NormUnit
@@ -63,11 +65,12 @@ def _schedule_of(instance: Any, timer: wt.WaitingTimer) -> str:
 
 
 def sync_timers(
-    ctx: Context, session: Session, app: Application, instance: Any, now: datetime
+    ctx: Context, tx: Tx, app: ApplicationRef, instance: Any, now: datetime
 ) -> None:
     """Make the application's waiting timer rows match the workflow's waiting timer events."""
     if not wt.has_timer_events(instance.process.spec, instance.process.subprocess_specs):
         return  # a version without timer events has no timer rows to keep in step
+    session = tx.session
     waiting = wt.waiting_timers(instance.workflow)
     rows = {
         r.task_uuid: r
@@ -185,7 +188,7 @@ def fire_next(ctx: Context, worker: str) -> Fired | None:
             _event(session, now, "timer_fired", actor, application_id=app.id, timer_id=row.id,
                    event=row.event_id, name=row.name, due_at=row.due_at.isoformat(),
                    interrupting=row.interrupting)
-            _sync_steps(ctx, session, app, instance, runs, now)
+            _sync_steps(ctx, Tx.of(session), app, instance, runs, now)
             _finish_if_done(ctx, app, instance, now)
             if app.status == ApplicationStatus.COMPLETED.value:
                 _event(session, now, "application_finished", actor, application_id=app.id,

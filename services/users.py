@@ -30,22 +30,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
 from regflow.i18n import N_, _
 from regflow.services.context import Context
+from regflow.services.events import record as record_event
 from regflow.services.formatting import label
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
     Application,
     Delegation,
-    Event,
     StepRecord,
     StepStatus,
     User,
 )
+from regflow.store.records import ApplicationRow, StepRow
 
 AUDITOR = "auditor"
 ADMIN = "admin"
@@ -72,12 +73,6 @@ def _info(u: User) -> UserInfo:
 def open_mode(session: Session) -> bool:
     """True while nobody is registered: every check below lets anyone through."""
     return session.scalar(select(User.id).limit(1)) is None
-
-
-def open_mode_column() -> ColumnElement[bool]:
-    """:func:`open_mode` as a column, for a caller that reads it in its own query (one round
-    trip less on every completion); hand the answer to :func:`authorize_step`."""
-    return ~exists(select(User.id))
 
 
 def _user(session: Session, name: str) -> User:
@@ -111,7 +106,7 @@ def _clean(value: str, what: str) -> str:
     return value
 
 
-def lane_org(app: Application, role: str | None) -> str | None:
+def lane_org(app: Application | ApplicationRow, role: str | None) -> str | None:
     """The organisation that works ``role``'s lane of ``app`` (see the module docstring)."""
     role = (role or "").lower()
     data = app.data or {}
@@ -135,11 +130,18 @@ def _delegate_of(session: Session, step_record_id: int) -> str | None:
 
 
 def authorize_step(
-    session: Session, row: StepRecord, user: str, action: str, *, is_open: bool | None = None
+    session: Session,
+    row: StepRecord | StepRow,
+    user: str,
+    action: str,
+    *,
+    is_open: bool | None = None,
+    app: ApplicationRow | None = None,
 ) -> None:
     """May ``user`` ``action`` (claim/complete) task ``row``? Raises PermissionDenied if not.
 
-    ``is_open``: :func:`open_mode` as the caller read it in this transaction, if it did."""
+    ``is_open``: :func:`open_mode` as the caller read it in this transaction, if it did;
+    ``app``: the step's application, if the caller has read it already."""
     if open_mode(session) if is_open is None else is_open:
         return
     person = _user(session, user)
@@ -151,8 +153,8 @@ def authorize_step(
                 id=row.id, role=row.role, user=user, roles=", ".join(person.roles) or _("no role")
             )
         )
-    app = session.get(Application, row.application_id)
-    org = lane_org(app, row.role) if app is not None else None
+    owner = app if app is not None else session.get(Application, row.application_id)
+    org = lane_org(owner, row.role) if owner is not None else None
     if org is not None and person.org != org:
         raise PermissionDenied(
             _("task {id} is worked in organisation '{org}'; {user} belongs to '{own}'").format(
@@ -219,19 +221,11 @@ def add_user(
             raise StateError(_("user '{name}' already exists").format(name=name))
         user = User(name=name, roles=clean_roles, org=org, active=True, created_at=now)
         session.add(user)
-        session.add(
-            Event(
-                at=now,
-                kind="user_added",
-                actor=actor,
-                payload={
-                    "user": name,
-                    "before": None,
-                    "after": {"roles": clean_roles, "org": org, "active": True},
-                },
-            )
-        )
         session.flush()
+        record_event(
+            session, now, "user_added", actor, user=name,
+            change=(None, {"roles": clean_roles, "org": org, "active": True}),
+        )
         return _info(user)
 
 
@@ -245,13 +239,9 @@ def disable_user(ctx: Context, name: str, *, actor: str | None = None) -> UserIn
             raise NotFound(_("no user '{name}' (see 'regflow users list')").format(name=name))
         if user.active:
             user.active = False
-            session.add(
-                Event(
-                    at=now,
-                    kind="user_disabled",
-                    actor=actor,
-                    payload={"user": name, "before": {"active": True}, "after": {"active": False}},
-                )
+            record_event(
+                session, now, "user_disabled", actor, user=name,
+                change=({"active": True}, {"active": False}),
             )
         return _info(user)
 
@@ -308,22 +298,13 @@ def delegate(ctx: Context, step_record_id: int, to: str, user: str) -> Delegated
                         _("task {id} is worked in organisation '{org}'; {user} belongs to "
                           "'{own}'").format(id=row.id, org=org, user=who.name, own=who.org)
                     )
-        from regflow.store.audit import change_of
-
         session.add(Delegation(step_record_id=row.id, delegated_by=user, delegate=to, at=now))
         row.status = StepStatus.CLAIMED.value
         row.claimed_by = to
         row.claimed_at = now
-        payload: dict[str, Any] = {"step": row.step_id, "to": to, **change_of(row)}
-        session.add(
-            Event(
-                at=now,
-                kind="step_delegated",
-                actor=user,
-                application_id=row.application_id,
-                step_record_id=row.id,
-                payload=payload,
-            )
+        record_event(
+            session, now, "step_delegated", user, application_id=row.application_id,
+            step_record_id=row.id, step=row.step_id, to=to,
         )
         return Delegated(row.id, to, user)
 

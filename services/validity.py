@@ -17,16 +17,19 @@ from datetime import date, datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from regflow.clock import zone
 from regflow.errors import NotFound, StateError, UsageError
 from regflow.i18n import _
 from regflow.services.context import Context
+from regflow.services.events import record as record_event
 from regflow.services.names import process_name
 from regflow.services.processes import definition_version, loaded
-from regflow.store.models import Application, Event, ProcessDefinition, StepRecord, StepStatus
+from regflow.store.db import Tx
+from regflow.store.models import Application, ProcessDefinition, StepRecord, StepStatus
+from regflow.store.prepared import Prepared
 from regflow.workflows.validity import Changes, Validity, diff_regulations, validity_of
 
 
@@ -87,9 +90,34 @@ def _chains(definitions: list[ProcessDefinition]) -> dict[str, list[Link]]:
     return chains
 
 
-def chain(session: Session, key: str) -> list[Link]:
+# Chains by database, with the (count, newest id) of process_definitions they were built from.
+# Versions are append-only (deploy adds rows; nothing changes or removes one), so the chains
+# change only when that pair moves: every filing reads the pair, not the versions and their
+# BPMN sources. The cached versions are detached rows without their source (see loaded()).
+_CHAINS: dict[str, tuple[tuple[int, int], dict[str, list[Link]]]] = {}
+_STAMP = Prepared(select(func.count(ProcessDefinition.id), func.max(ProcessDefinition.id)))
+
+
+def _all_chains(where: Session | Tx) -> dict[str, list[Link]]:
+    tx = where if isinstance(where, Tx) else Tx.of(where)
+    connection = tx.connection
+    found = _STAMP.run(connection).first()
+    stamp = (int(found[0]), int(found[1] or 0)) if found else (0, 0)
+    url = str(connection.engine.url)
+    cached = _CHAINS.get(url)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    versions = tx.session.scalars(
+        select(ProcessDefinition).options(defer(ProcessDefinition.source))
+    ).all()
+    chains = _chains(list(versions))
+    _CHAINS[url] = (stamp, chains)
+    return chains
+
+
+def chain(where: Session | Tx, key: str) -> list[Link]:
     """The versions of ``key`` and of the keys it replaces or is replaced by, in legal order."""
-    found = _chains(list(session.scalars(select(ProcessDefinition))))
+    found = _all_chains(where)
     if key not in found:
         raise NotFound(
             _("no process '{key}' is deployed (see 'regflow processes')").format(key=key)
@@ -145,22 +173,17 @@ class Filing:
     actor: str | None = None
     at: datetime | None = None
 
-    def log(self, session: Session, application_id: int) -> None:
+    def log(self, where: Session | Tx, application_id: int) -> None:
         if self.override is not None and self.at is not None:
-            session.add(
-                Event(
-                    at=self.at,
-                    kind="version_override",
-                    actor=self.actor,
-                    application_id=application_id,
-                    payload=self.override,
-                )
+            record_event(
+                where, self.at, "version_override", self.actor,
+                application_id=application_id, tracked=False, **self.override,
             )
 
 
 def definition_for_filing(
     ctx: Context,
-    session: Session,
+    tx: Tx,
     key: str,
     *,
     version: int | None = None,
@@ -175,15 +198,15 @@ def definition_for_filing(
     if version is None:
         if reason:
             raise UsageError("--reason explains a --version override; give --version N too")
-        return Filing(in_force(chain(session, key), day, key).definition)
+        return Filing(in_force(chain(tx, key), day, key).definition)
     if reason is None:
         raise UsageError(
             f"--version {version} overrides the regulation in force on {day}; "
             "say why with --reason TEXT (it is logged)"
         )
-    definition = definition_version(session, key, version)
+    definition = definition_version(tx.session, key, version)
     try:
-        lawful: Link | None = in_force(chain(session, key), day, key)
+        lawful: Link | None = in_force(chain(tx, key), day, key)
         why_not = None
     except StateError as exc:
         lawful, why_not = None, exc.message
@@ -228,7 +251,7 @@ def list_in_force(ctx: Context, day: date) -> list[InForce]:
                 link = in_force(links, day, key)
             except StateError:
                 continue
-            reg = loaded(link.definition).regulation
+            reg = loaded(link.definition, session).regulation
             result.append(
                 InForce(
                     key=link.definition.key,
@@ -267,7 +290,7 @@ def history(ctx: Context, key: str) -> list[VersionEntry]:
         entries = []
         previous = None
         for link in links:
-            reg = loaded(link.definition).regulation
+            reg = loaded(link.definition, session).regulation
             changes: Changes | None = (
                 diff_regulations(previous, reg) if previous is not None else None
             )
@@ -336,7 +359,7 @@ def version_comparison(ctx: Context, process_key: str) -> list[VersionComparison
     with ctx.transaction() as session:
         for link in chain(session, process_key):
             d = link.definition
-            reg = loaded(d).regulation
+            reg = loaded(d, session).regulation
             apps = session.execute(
                 select(Application.status, Application.finished_at, Application.deadline_at).where(
                     Application.definition_id == d.id

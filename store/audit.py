@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, event, select
 from sqlalchemy.sql import column, table
 
+from regflow.store.prepared import Prepared
+
 GENESIS = "0" * 64
 HEAD_ID = 1
 
@@ -58,15 +60,42 @@ def _instant(at: datetime | None) -> str | None:
 
 def content_of(row: Any) -> dict[str, Any]:
     """What the hash of an Event row covers (everything but its id and the hashes)."""
+    return _content(
+        row.seq, row.at, row.kind, row.actor, row.application_id, row.step_record_id, row.payload
+    )
+
+
+def _content(
+    seq: int, at: datetime | None, kind: str, actor: str | None, application_id: int | None,
+    step_record_id: int | None, payload: Any,
+) -> dict[str, Any]:
     return {
-        "seq": row.seq,
-        "at": _instant(row.at),
-        "kind": row.kind,
-        "actor": row.actor,
-        "application_id": row.application_id,
-        "step_record_id": row.step_record_id,
-        "payload": row.payload,
+        "seq": seq,
+        "at": _instant(at),
+        "kind": kind,
+        "actor": actor,
+        "application_id": application_id,
+        "step_record_id": step_record_id,
+        "payload": payload,
     }
+
+
+_dumps = json.dumps
+
+
+def _canonical_text(
+    seq: int, at: datetime | None, kind: str, actor: str | None, application_id: int | None,
+    step_record_id: int | None, payload_text: str,
+) -> bytes:
+    """:func:`canonical` of an event's content, assembled around its (plain) payload already
+    dumped canonically: one JSON encoding of the payload instead of two, and no round trip of
+    the whole content. tests/store/test_audit.py checks that both give the same bytes."""
+    return (
+        f'{{"actor":{_dumps(actor, ensure_ascii=False)},'
+        f'"application_id":{_dumps(application_id)},"at":{_dumps(_instant(at))},'
+        f'"kind":{_dumps(kind, ensure_ascii=False)},"payload":{payload_text},'
+        f'"seq":{_dumps(seq)},"step_record_id":{_dumps(step_record_id)}}}'
+    ).encode()
 
 
 def link_hash(content: dict[str, Any], prev_hash: str) -> str:
@@ -84,13 +113,18 @@ _WRITE_HEAD = (
 )
 
 
+_READ_HEAD_FAST = Prepared(_READ_HEAD)
+_LOCK_HEAD_FAST = Prepared(_LOCK_HEAD)
+_WRITE_HEAD_FAST = Prepared(_WRITE_HEAD)
+
+
 def _lock_head(connection: Connection) -> tuple[int, str]:
-    query = _READ_HEAD if connection.dialect.name == "sqlite" else _LOCK_HEAD
-    row = connection.execute(query).first()
+    query = _READ_HEAD_FAST if connection.dialect.name == "sqlite" else _LOCK_HEAD_FAST
+    row = query.run(connection).first()
     if row is None:
         connection.execute(_head.insert().values(id=HEAD_ID, seq=0, hash=GENESIS))
         return 0, GENESIS
-    return int(row.seq), str(row.hash)
+    return int(row[0]), str(row[1])
 
 
 _HEAD_STATE = "regflow_audit_head"  # connection.info: [transaction, seq, hash]
@@ -108,6 +142,7 @@ def _head_state(connection: Connection) -> list[Any]:
 
 
 def _chain(_mapper: Any, connection: Connection, target: Any) -> None:
+    """An Event added to an ORM session: chained as it is inserted (see :func:`install`)."""
     if target.actor is None:
         target.actor = _actor.get()
     state = _head_state(connection)
@@ -122,14 +157,64 @@ def _move_head(_mapper: Any, connection: Connection, target: Any) -> None:
     (every row's ``before_insert`` runs before the batch's inserts, its ``after_insert`` after)."""
     state = connection.info.get(_HEAD_STATE)
     if state is not None and state[1] == target.seq:
-        connection.execute(_WRITE_HEAD, {"new_seq": target.seq, "new_hash": target.hash})
+        _WRITE_HEAD_FAST.run(connection, {"new_seq": target.seq, "new_hash": target.hash})
 
 
 def install(event_class: type) -> None:
     """Chain every row of ``event_class`` as it is inserted (called once by store/models.py)."""
+    global _INSERT_EVENT
+    events = event_class.__table__  # type: ignore[attr-defined]
+    keys = [c.name for c in events.c if c.name != "id"]
+    _INSERT_EVENT = Prepared(events.insert().inline(), column_keys=keys)  # no RETURNING
     if not event.contains(event_class, "before_insert", _chain):
         event.listen(event_class, "before_insert", _chain)
         event.listen(event_class, "after_insert", _move_head)
+
+
+_INSERT_EVENT: Prepared | None = None  # set by install()
+
+
+def append(
+    connection: Connection,
+    *,
+    at: datetime,
+    kind: str,
+    actor: str | None,
+    application_id: int | None,
+    step_record_id: int | None,
+    payload: dict[str, Any],
+) -> int:
+    """Append one event as a plain INSERT (no ORM unit of work: the completion hot path) and
+    move the head to it; the same chain state as ORM-added events, so both kinds interleave in
+    one transaction. Returns the row's chain position."""
+    assert _INSERT_EVENT is not None, "store.models installs the chain on import"
+    if actor is None:
+        actor = _actor.get()
+    payload = _plain(payload)  # what the JSON column gives back, so verify() agrees
+    payload_text = _dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    state = _head_state(connection)
+    seq = state[1] + 1
+    digest = hashlib.sha256(
+        state[2].encode("ascii") + b"\n"
+        + _canonical_text(seq, at, kind, actor, application_id, step_record_id, payload_text)
+    ).hexdigest()
+    _INSERT_EVENT.run(
+        connection,
+        {
+            "at": at,
+            "kind": kind,
+            "actor": actor,
+            "application_id": application_id,
+            "step_record_id": step_record_id,
+            "payload": payload,
+            "seq": seq,
+            "prev_hash": state[2],
+            "hash": digest,
+        },
+    )
+    _WRITE_HEAD_FAST.run(connection, {"new_seq": seq, "new_hash": digest})
+    state[1], state[2] = seq, digest
+    return seq
 
 
 @contextmanager

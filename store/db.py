@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -61,7 +61,12 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # on the driver's cursor: this runs before every transaction regflow makes
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        finally:
+            cursor.close()
 
 
 @lru_cache(maxsize=8)
@@ -70,12 +75,10 @@ def _sessions(url: str) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(url: str) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back on any error."""
-    session = _sessions(url)()
+def _translated() -> Iterator[None]:
+    """The database's refusals as regflow errors (one line each, no traceback)."""
     try:
-        with session.begin():
-            yield session
+        yield
     except RegflowError:
         raise
     except StaleDataError:
@@ -86,5 +89,59 @@ def unit_of_work(url: str) -> Iterator[Session]:
         if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
             raise ConflictError("the database is busy with another change; try again") from None
         raise ConfigError(f"database error: {str(exc.orig).splitlines()[0]}") from None
+
+
+@contextmanager
+def unit_of_work(url: str) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    session = _sessions(url)()
+    try:
+        with _translated(), session.begin():
+            yield session
     finally:
         session.close()
+
+
+class Tx:
+    """One open transaction for the hot path: a connection for plain statements
+    (store/prepared.py) and, only when some code asks for it, an ORM session on the same
+    connection and transaction (users, incidents, timers: the rarer cases).
+
+    Why not always a session: creating, flushing and closing one costs about as much as all the
+    statements of a completion (bench/run.py)."""
+
+    def __init__(self, connection: Connection, session: Session | None = None) -> None:
+        self.connection = connection
+        self._session = session
+
+    @classmethod
+    def of(cls, session: Session) -> Tx:
+        """The transaction a caller's session is in (timers, retries work through the ORM)."""
+        return cls(session.connection(), session)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+        return self._session
+
+    @property
+    def open_session(self) -> Session | None:
+        """The ORM session if one was made (whose tracked rows the event log reads)."""
+        return self._session
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Tx]:
+    """A :class:`Tx`: committed when the block ends, rolled back on any error."""
+    connection = engine_for(url).connect()
+    tx = Tx(connection)
+    try:
+        with _translated(), connection.begin():
+            yield tx
+            if tx.open_session is not None:
+                tx.open_session.flush()  # the ORM's changes, in this same transaction
+    finally:
+        if tx.open_session is not None:
+            tx.open_session.close()
+        connection.close()

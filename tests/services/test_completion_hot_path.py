@@ -34,29 +34,60 @@ def _work(ctx: Any, app_id: int, first: list[int]) -> list[tuple[str, str]]:
     return [(s.step_id, s.status) for s in timeline(ctx, app_id).steps]
 
 
-def test_a_completion_locks_reads_and_writes_in_eight_statements(
+def _driver_statements(url: str, action: Any) -> Counter[str]:
+    """Every statement SQLite itself ran during ``action`` (its trace callback sees what the
+    driver sends, whichever layer sent it), by its first words."""
+    seen: Counter[str] = Counter()
+
+    def words(sql: str) -> None:
+        parts = sql.split()
+        seen[" ".join(parts[:3] if parts[0] in ("INSERT", "SELECT") else parts[:2])] += 1
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(words)
+
+    eng = engine_for(url)
+    event.listen(eng, "connect", trace)
+    eng.dispose()  # the next connection is a new one, traced
+    try:
+        action()
+    finally:
+        event.remove(eng, "connect", trace)
+        eng.dispose()
+    return seen
+
+
+def test_a_completion_locks_reads_and_writes_in_eight_statements_and_a_commit(
     sqlite_url: str, model: Path
 ) -> None:
     ctx = context(sqlite_url, at("2026-07-01 10:00"))
     deploy(ctx, [model])
     app = applications.start(ctx, "three_steps")
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
-        words = statement.split()
-        seen.append(" ".join(words[:3] if words[0] == "INSERT" else words[:2]))
-
-    eng = engine_for(sqlite_url)
-    event.listen(eng, "before_cursor_execute", record)
-    try:
-        applications.complete(ctx, app.open_steps[0], "clerk1")
-    finally:
-        event.remove(eng, "before_cursor_execute", record)
+    seen = _driver_statements(
+        sqlite_url, lambda: applications.complete(ctx, app.open_steps[0], "clerk1")
+    )
     # step + application + version hash + open mode in one SELECT; the audit head read once
-    assert Counter(seen) == Counter({
-        "BEGIN IMMEDIATE": 1, "SELECT steps.id,": 1, "UPDATE applications": 1,
-        "UPDATE steps": 1, "INSERT INTO steps": 1, "SELECT audit_head.seq,": 1,
-        "INSERT INTO events": 1, "UPDATE audit_head": 1,
+    assert seen == Counter({
+        "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1,
+        "UPDATE steps": 1, "INSERT INTO steps": 1, "UPDATE applications": 1,
+        "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
+        "UPDATE audit_head": 1, "COMMIT": 1,
+    })
+
+
+def test_a_claim_locks_and_writes_in_six_statements_and_a_commit(
+    sqlite_url: str, model: Path
+) -> None:
+    ctx = context(sqlite_url, at("2026-07-01 10:00"))
+    deploy(ctx, [model])
+    app = applications.start(ctx, "three_steps")
+    seen = _driver_statements(
+        sqlite_url, lambda: applications.claim(ctx, app.open_steps[0], "clerk1")
+    )
+    assert seen == Counter({
+        "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1, "UPDATE steps": 1,
+        "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
+        "UPDATE audit_head": 1, "COMMIT": 1,
     })
 
 

@@ -167,3 +167,32 @@ def test_pg_roles_app_appends_only_and_auditor_reads(pg_url: str, tmp_path: Path
         conn.execute(f'SET search_path TO "{schema}"')
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             conn.execute("DELETE FROM events")  # even the owner: the trigger refuses
+
+
+def test_the_hot_path_hashes_an_event_exactly_as_verify_recomputes_it() -> None:
+    """append() builds the canonical bytes around the payload's own JSON; verify() hashes
+    canonical(content_of(row)). Both must agree byte for byte on whatever a payload holds."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from regflow.store.audit import _canonical_text, _content, _dumps, _plain, canonical
+
+    almaty = timezone(timedelta(hours=5))
+    payloads = [
+        {},
+        {"step": "Task_register", "before": None, "after": {"status": "ready"}},
+        {"data": {"refuse": False, "iin": "850101300123", "сомасы": 12.5, "n": [1, 2, None]}},
+        {"reason": "өтініш берушінің құжаттары күтілуде", "z": 1, "a": {"b": {"c": "ё"}}},
+        {"due_at": datetime(2026, 7, 3, 18, 15, tzinfo=almaty), "pair": (1, "two")},
+        {1: "int key", "10": "after it as text", "2": True},
+    ]
+    for number, payload in enumerate(payloads, 1):
+        for instant in (datetime(2026, 7, 3, 12, 0, tzinfo=UTC), datetime(2016, 3, 22, 9, 0)):
+            plain = _plain(payload)
+            fast = _canonical_text(
+                number, instant, "step_completed", "айгүл", 7, None,
+                _dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            )
+            reference = canonical(
+                _content(number, instant, "step_completed", "айгүл", 7, None, plain)
+            )
+            assert fast == reference, payload

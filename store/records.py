@@ -1,0 +1,360 @@
+"""The rows every filing, claim and completion reads and writes, as plain SQL statements.
+
+Why not the ORM here: these are the statements regflow runs thousands of times an hour, and the
+ORM's unit of work (change tracking, flush ordering, identity map) cost more than the database
+itself on each completion (bench/run.py). Each statement is built once, at import, and executed
+with bound parameters; rows come back as small frozen dataclasses. The tables, types and
+indexes are still those of store/models.py, so the rest of regflow (reports, task lists, timers)
+reads what these functions write through the ORM as usual.
+
+Optimistic locking as in the ORM: every UPDATE names the ``lock_version`` it read and bumps it;
+an UPDATE that finds no such row raises :class:`~regflow.errors.ConflictError` (someone else
+changed the row in between), and the transaction rolls back whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Connection, Table, bindparam, exists, insert, select, update
+
+from regflow.errors import ConflictError
+from regflow.store.models import (
+    Application,
+    ApplicationStatus,
+    ProcessDefinition,
+    StepRecord,
+    StepStatus,
+    User,
+)
+from regflow.store.prepared import Prepared, Result
+
+_steps = cast(Table, StepRecord.__table__)
+_apps = cast(Table, Application.__table__)
+
+
+class ApplicationRef(Protocol):
+    """What writing a step row needs of its application (a row here, or an ORM object)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def definition_id(self) -> int: ...
+    @property
+    def process_key(self) -> str: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """One ``steps`` row as read: the auditor's unit of account (see StepRecord)."""
+
+    id: int
+    application_id: int
+    definition_id: int
+    process_key: str
+    task_uuid: str
+    step_id: str
+    name: str
+    kind: str
+    role: str | None
+    status: str
+    ready_at: datetime
+    claimed_at: datetime | None
+    claimed_by: str | None
+    completed_at: datetime | None
+    completed_by: str | None
+    norm: str | None
+    due_at: datetime | None
+    working_minutes: int | None
+    outcome: dict[str, Any] | None
+    lock_version: int
+
+    def audited(self) -> dict[str, Any]:
+        """The fields the event log shows before and after a change (store/models.py)."""
+        return {"status": self.status, "claimed_by": self.claimed_by,
+                "completed_by": self.completed_by}
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRow:
+    """The ``applications`` columns a completion needs (all but the filing's bookkeeping)."""
+
+    id: int
+    definition_id: int
+    process_key: str
+    route: str | None
+    status: str
+    outcome: str | None
+    data: dict[str, Any]
+    snapshot: bytes
+    lock_version: int
+    accepted_at: datetime
+    deadline_at: datetime | None
+    org: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionLocks:
+    """What :func:`lock_for_completion` read in its one round trip."""
+
+    step: StepRow
+    application: ApplicationRow
+    source_hash: str  # finds the version's parsed spec in the cache
+    open_mode: bool  # no users registered yet (services/users.py)
+
+
+_STEP_COLUMNS = [_steps.c[f.name] for f in fields(StepRow)]
+_APP_COLUMNS = [_apps.c[f.name] for f in fields(ApplicationRow)]
+_N_STEP = len(_STEP_COLUMNS)
+_N_APP = len(_APP_COLUMNS)
+
+
+def _step(values: Any) -> StepRow:
+    return StepRow(*values)
+
+
+_OPEN_MODE = ~exists(select(User.id))  # no users registered yet (services/users.py)
+
+_LOCK_STEP = Prepared(
+    select(*_STEP_COLUMNS, _OPEN_MODE).where(_steps.c.id == bindparam("id")).with_for_update()
+)
+_IS_OPEN_MODE = Prepared(select(_OPEN_MODE))
+
+_LOCK_FOR_COMPLETION = Prepared(
+    select(*_STEP_COLUMNS, *_APP_COLUMNS, ProcessDefinition.source_hash, _OPEN_MODE)
+    .join_from(_steps, _apps, _apps.c.id == _steps.c.application_id)
+    .join(ProcessDefinition, ProcessDefinition.id == _apps.c.definition_id)
+    .where(_steps.c.id == bindparam("id"))
+    # PostgreSQL locks the step first, then its application (the process version is only read);
+    # SQLite's BEGIN IMMEDIATE has already serialised writers.
+    .with_for_update(of=(_steps, _apps))
+)
+
+_OPEN_STEPS = Prepared(
+    select(*_STEP_COLUMNS)
+    .where(_steps.c.application_id == bindparam("application_id"),
+           _steps.c.status.in_([bindparam("ready"), bindparam("claimed")]))
+    .order_by(_steps.c.id)
+)
+
+_STEP_WITH_STATUS = Prepared(
+    select(*_STEP_COLUMNS)
+    .where(_steps.c.application_id == bindparam("application_id"),
+           _steps.c.task_uuid == bindparam("task_uuid"),
+           _steps.c.status == bindparam("status"))
+    .order_by(_steps.c.id)
+    .limit(1)
+)
+
+_INSERT_STEP = Prepared(
+    insert(_steps).returning(_steps.c.id), column_keys=[c.name for c in _steps.c if c.name != "id"]
+)
+_INSERT_APPLICATION = Prepared(
+    insert(_apps).returning(_apps.c.id), column_keys=[c.name for c in _apps.c if c.name != "id"]
+)
+
+
+def _guarded(table: Any, *columns: str) -> Prepared:
+    """UPDATE of ``columns`` on the row with this id and lock version, bumping the version."""
+    return Prepared(
+        update(table)
+        .where(table.c.id == bindparam("row_id"),
+               table.c.lock_version == bindparam("row_version"))
+        .values({**{c: bindparam(f"new_{c}") for c in columns},
+                 "lock_version": table.c.lock_version + 1})
+    )
+
+
+_CLAIM_STEP = _guarded(_steps, "status", "claimed_by", "claimed_at")
+_COMPLETE_STEP = _guarded(
+    _steps, "status", "claimed_by", "claimed_at", "completed_by", "completed_at",
+    "working_minutes", "outcome",
+)
+_SET_STEP_STATUS = _guarded(_steps, "status")
+_SAVE_APPLICATION = _guarded(_apps, "snapshot", "data")
+_FINISH_APPLICATION = _guarded(
+    _apps, "snapshot", "data", "status", "outcome", "finished_at", "working_minutes"
+)
+
+
+def _set(row_id: int, version: int, **values: Any) -> dict[str, Any]:
+    """Parameters of a :func:`_guarded` UPDATE."""
+    params = {f"new_{k}": v for k, v in values.items()}
+    params.update(row_id=row_id, row_version=version)
+    return params
+
+
+def _check(result: Result, what: str) -> None:
+    if result.rowcount != 1:
+        raise ConflictError(f"someone else changed this {what} first; nothing was saved")
+
+
+def lock_step(connection: Connection, step_id: int) -> tuple[StepRow | None, bool]:
+    """The step, locked, and whether regflow runs in open mode (no users yet)."""
+    found = _LOCK_STEP.run(connection, {"id": step_id}).first()
+    if found is None:
+        return None, is_open_mode(connection)
+    return _step(found[:_N_STEP]), bool(found[-1])
+
+
+def is_open_mode(connection: Connection) -> bool:
+    return bool(_IS_OPEN_MODE.run(connection).scalar())
+
+
+def lock_for_completion(connection: Connection, step_id: int) -> CompletionLocks | None:
+    """The step and its application, both locked, with the version's content hash and whether
+    regflow runs in open mode: everything a completion reads, in one round trip."""
+    found = _LOCK_FOR_COMPLETION.run(connection, {"id": step_id}).first()
+    if found is None:
+        return None
+    return CompletionLocks(
+        step=_step(found[:_N_STEP]),
+        application=ApplicationRow(*found[_N_STEP:_N_STEP + _N_APP]),
+        source_hash=found[-2],
+        open_mode=bool(found[-1]),
+    )
+
+
+def open_steps(connection: Connection, application_id: int) -> list[StepRow]:
+    found = _OPEN_STEPS.run(connection, {
+        "application_id": application_id, "ready": StepStatus.READY.value,
+        "claimed": StepStatus.CLAIMED.value,
+    })
+    return [_step(r) for r in found.rows]
+
+
+def step_with_status(
+    connection: Connection, application_id: int, task_uuid: str, status: str
+) -> StepRow | None:
+    found = _STEP_WITH_STATUS.run(
+        connection, {"application_id": application_id, "task_uuid": task_uuid, "status": status}
+    ).first()
+    return None if found is None else _step(found)
+
+
+def new_step(
+    app: ApplicationRef,
+    *,
+    task_uuid: str,
+    step_id: str,
+    name: str,
+    kind: str,
+    role: str | None,
+    status: str,
+    ready_at: datetime,
+    norm: str | None,
+    due_at: datetime | None,
+) -> dict[str, Any]:
+    """The values of a step row about to be inserted (every column but the id)."""
+    return {
+        "application_id": app.id,
+        "definition_id": app.definition_id,
+        "process_key": app.process_key,
+        "task_uuid": task_uuid,
+        "step_id": step_id,
+        "name": name,
+        "kind": kind,
+        "role": role,
+        "status": status,
+        "ready_at": ready_at,
+        "claimed_at": None,
+        "claimed_by": None,
+        "completed_at": None,
+        "completed_by": None,
+        "norm": norm,
+        "due_at": due_at,
+        "working_minutes": None,
+        "outcome": None,
+        "lock_version": 1,
+    }
+
+
+def insert_steps(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert step rows; their ids, in the order given."""
+    return [_INSERT_STEP.run(connection, row).scalar() for row in rows]
+
+
+def insert_step(connection: Connection, values: dict[str, Any]) -> StepRow:
+    """Insert one step row (values from :func:`new_step`, changed as needed); the row."""
+    return StepRow(id=insert_steps(connection, [values])[0], **values)
+
+
+def claim_step(connection: Connection, row: StepRow, *, user: str, at: datetime) -> StepRow:
+    _check(_CLAIM_STEP.run(connection, _set(
+        row.id, row.lock_version, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at
+    )), "task")
+    return _replace(row, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at)
+
+
+def complete_step(
+    connection: Connection,
+    row: StepRow,
+    *,
+    user: str,
+    at: datetime,
+    claimed_by: str | None,
+    claimed_at: datetime | None,
+    working_minutes: int,
+    outcome: dict[str, Any] | None,
+) -> StepRow:
+    """Close a step: completed by ``user`` at ``at``, with the claim the caller settled."""
+    _check(_COMPLETE_STEP.run(connection, _set(
+        row.id, row.lock_version, status=StepStatus.COMPLETED.value, claimed_by=claimed_by,
+        claimed_at=claimed_at, completed_by=user, completed_at=at,
+        working_minutes=working_minutes, outcome=outcome,
+    )), "task")
+    return _replace(row, status=StepStatus.COMPLETED.value, claimed_by=claimed_by,
+                    claimed_at=claimed_at, completed_by=user, completed_at=at,
+                    working_minutes=working_minutes, outcome=outcome)
+
+
+def set_step_status(connection: Connection, row: StepRow, status: str) -> StepRow:
+    _check(_SET_STEP_STATUS.run(connection, _set(row.id, row.lock_version, status=status)),
+           "task")
+    return _replace(row, status=status)
+
+
+def insert_application(connection: Connection, values: dict[str, Any]) -> int:
+    result: int = _INSERT_APPLICATION.run(connection, values).scalar()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """How an application ended: its outcome, when, and its working time from acceptance."""
+
+    outcome: str | None
+    at: datetime
+    working_minutes: int
+
+
+def save_application(
+    connection: Connection,
+    app: ApplicationRow,
+    *,
+    snapshot: bytes,
+    data: dict[str, Any],
+    finish: Finish | None,
+) -> None:
+    """Write the application's new workflow state (and its end, if it ended)."""
+    if finish is None:
+        params = _set(app.id, app.lock_version, snapshot=snapshot, data=data)
+        _check(_SAVE_APPLICATION.run(connection, params), "application")
+        return
+    params = _set(
+        app.id, app.lock_version, snapshot=snapshot, data=data,
+        status=ApplicationStatus.COMPLETED.value, outcome=finish.outcome, finished_at=finish.at,
+        working_minutes=finish.working_minutes,
+    )
+    _check(_FINISH_APPLICATION.run(connection, params), "application")
+
+
+def _replace(row: StepRow, **changes: Any) -> StepRow:
+    values = {f.name: getattr(row, f.name) for f in fields(StepRow)}
+    values.update(changes)
+    values["lock_version"] = row.lock_version + 1
+    return StepRow(**values)
