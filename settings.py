@@ -24,6 +24,7 @@ class Settings:
     now: str | None = None  # simulated time: "2026-07-03T17:45"
     calendar_dir: Path | None = None
     handlers: str = "local"  # adapter set: local | module:factory | path to a TOML file
+    escalation_handler: str = ""  # who delivers escalations (handlers/escalation.py); "" = log
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -39,5 +40,7 @@ class Settings:
             values["calendar_dir"] = Path(env["REGFLOW_CALENDAR_DIR"])
         if env.get("REGFLOW_HANDLERS"):
             values["handlers"] = env["REGFLOW_HANDLERS"]
+        if env.get("REGFLOW_ESCALATION_HANDLER"):
+            values["escalation_handler"] = env["REGFLOW_ESCALATION_HANDLER"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,25 +1,23 @@
 """Escalations: telling someone that a deadline passed or an escalation timer fired.
 
-The default handler ``notification`` writes a row in ``notifications`` (in the caller's
-transaction, so a notice is recorded exactly when the state change that caused it is) and a log
-line on the ``regflow.escalation`` logger. Other handlers (mail, SMS, the e-gov inbox) register
-with :func:`register` and are chosen by name with ``REGFLOW_ESCALATION_HANDLER``.
+A handler delivers the message (the default ``notification`` writes a line on the
+``regflow.escalation`` logger; mail, SMS or the e-gov inbox register their own with
+:func:`register`, chosen by name with ``REGFLOW_ESCALATION_HANDLER``). Recording that a notice
+went out is not a handler's job: services/escalations.py writes the ``notifications`` row in the
+transaction of the state change that caused it, whichever handler delivers it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from regflow.errors import ConfigError
-from regflow.store.models import Notification
 
 LOG = logging.getLogger("regflow.escalation")
+DEFAULT = "notification"
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Escalation:
     timer_id: int | None = None
 
 
-Handler = Callable[[Session, datetime, Escalation], None]
+Handler = Callable[[datetime, Escalation], None]
 _HANDLERS: dict[str, Handler] = {}
 
 
@@ -43,31 +41,19 @@ def register(name: str, handler: Handler) -> None:
     _HANDLERS[name] = handler
 
 
-def _notification(session: Session, at: datetime, item: Escalation) -> None:
-    session.add(
-        Notification(
-            at=at,
-            kind=item.kind,
-            application_id=item.application_id,
-            step_record_id=item.step_record_id,
-            timer_id=item.timer_id,
-            recipient=item.recipient,
-            message=item.message,
-            handler="notification",
-        )
-    )
+def _log(at: datetime, item: Escalation) -> None:
     LOG.warning("%s → %s: %s", item.kind, item.recipient or "-", item.message)
 
 
-register("notification", _notification)
+register(DEFAULT, _log)
 
 
-def send(session: Session, at: datetime, item: Escalation) -> None:
-    """Send one escalation through the configured handler (default: ``notification``)."""
-    name = os.environ.get("REGFLOW_ESCALATION_HANDLER", "").strip() or "notification"
+def handler_for(name: str | None) -> Handler:
+    """The handler called ``name`` (the default when empty); a clear error if none is."""
+    name = (name or "").strip() or DEFAULT
     handler = _HANDLERS.get(name)
     if handler is None:
         raise ConfigError(
             f"unknown escalation handler {name!r} (known: {', '.join(sorted(_HANDLERS))})"
         )
-    handler(session, at, item)
+    return handler

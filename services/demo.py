@@ -22,6 +22,7 @@ from regflow.errors import StateError
 from regflow.services import applications
 from regflow.services.context import Context
 from regflow.services.processes import deploy, latest_definition, loaded
+from regflow.services.reprojection import record_calendar_baseline
 from regflow.settings import Settings
 from regflow.store.migrate import upgrade
 from regflow.workflows.model import Input, Regulation
@@ -99,6 +100,7 @@ def run_demo(
     tz = zone(Settings().tz)
     clock = SimulatedClock(datetime.fromisoformat(DEMO_START).replace(tzinfo=tz))
     ctx = Context(Settings(database_url=url), clock)
+    record_calendar_baseline(ctx, actor="demo")  # a new database, as `regflow init` makes one
     files = sorted(processes_dir.glob("*.bpmn"))
     deployed = deploy(ctx, files)
     rng = random.Random(seed)

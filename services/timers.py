@@ -11,8 +11,9 @@
   files an application whose applicant is ``timer:<row id>`` (the idempotency key if the worker
   dies between filing and marking the row).
 * :func:`mark_overdue` logs ``step_overdue`` once per step and sends an escalation.
-* :func:`suspend` / :func:`resume` pause the service deadline's working-time budget;
-  :func:`reproject` recomputes every open due date (after a calendar override file changed).
+* :func:`suspend` / :func:`resume` pause the service deadline's working-time budget; the
+  re-projection after a calendar change is services/reprojection.py's (:func:`reproject` and
+  :func:`reproject_if_calendar_changed` are re-exported here).
 """
 
 from __future__ import annotations
@@ -26,10 +27,17 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, RegflowError, StateError, UsageError
-from regflow.handlers.escalation import Escalation, send
+from regflow.handlers.escalation import Escalation
 from regflow.i18n import _
 from regflow.services.context import Context
+from regflow.services.escalations import send
 from regflow.services.events import record as _event
+from regflow.services.reprojection import OpenStep, WaitingTimer, project
+from regflow.services.reprojection import calendar_fingerprint as calendar_fingerprint
+from regflow.services.reprojection import reproject as reproject
+from regflow.services.reprojection import (
+    reproject_if_calendar_changed as reproject_if_calendar_changed,
+)
 from regflow.store.db import Tx
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
@@ -46,8 +54,6 @@ from regflow.store.models import (
 )
 from regflow.store.records import ApplicationRef
 from regflow.workflows import timers as wt
-from regflow.workflows.calendar import WorkCalendar
-from regflow.workflows.norms import Norm, NormUnit
 
 LOG = logging.getLogger("regflow.worker")
 LEASE = timedelta(minutes=5)  # wall-clock back-off after a failed firing or a start claim
@@ -195,7 +201,7 @@ def fire_next(ctx: Context, worker: str) -> Fired | None:
                        outcome=app.outcome)
             recipient = properties.get("escalate")
             if recipient:
-                send(session, now, Escalation(
+                send(ctx, session, now, Escalation(
                     kind="escalation",
                     recipient=recipient,
                     message=f"application {app.id} ({app.process_key}): '{row.name}' — "
@@ -337,7 +343,7 @@ def mark_overdue(ctx: Context, limit: int = 500) -> int:
             assert row.due_at is not None
             _event(session, now, "step_overdue", "worker", application_id=row.application_id,
                    step_record_id=row.id, step=row.step_id, due_at=row.due_at.isoformat())
-            send(session, now, Escalation(
+            send(ctx, session, now, Escalation(
                 kind="overdue",
                 recipient=row.claimed_by or row.role,
                 message=f"task {row.id} '{row.name}' of application {row.application_id} was "
@@ -394,10 +400,6 @@ def suspend(ctx: Context, application_id: int, reason: str, actor: str | None = 
         return row.id
 
 
-def _pushed(calendar: WorkCalendar, t: datetime, minutes: int) -> datetime:
-    return calendar.add(t, Norm(minutes, NormUnit.MINUTES)) if minutes > 0 else t
-
-
 def resume(ctx: Context, application_id: int, actor: str | None = None) -> Resumed:
     """Restart the clock: the deadline, the open steps' due dates and the timers counted back
     from the deadline move later by the working time of the pause."""
@@ -423,8 +425,8 @@ def _reproject_app(
     closing: tuple[Suspension, datetime] | None = None,
 ) -> bool:
     """Recompute the application's deadline, open step due dates and waiting timers from their
-    norms, ready times and closed pauses; True if anything moved."""
-    from regflow.services.applications import _service_deadline
+    norms, ready times and closed pauses (``closing``: the pause ending now, whose working time
+    is stored on it); True if anything moved. The rules are services/reprojection.py's."""
     from regflow.services.processes import loaded_by_id
 
     reg = loaded_by_id(session, app.definition_id).regulation
@@ -435,97 +437,31 @@ def _reproject_app(
     ]
     if closing is not None:
         pauses.append((closing[0].started_at, closing[1]))
-
-    def paused(calendar: WorkCalendar, since: datetime) -> int:
-        return sum(calendar.working_minutes(max(a, since), b) for a, b in pauses)
-
-    app_calendar = ctx.calendar(reg.schedule)
-    if closing is not None:
-        closing[0].working_minutes = app_calendar.working_minutes(closing[0].started_at,
-                                                                  closing[1])
-    moved = False
-    base, _ = _service_deadline(ctx, reg, app.route, app.accepted_at)
-    if base is not None:
-        deadline = _pushed(app_calendar, base, paused(app_calendar, app.accepted_at))
-        moved |= deadline != app.deadline_at
-        app.deadline_at = deadline
-    for step in session.scalars(
+        closing[0].working_minutes = ctx.calendar(reg.schedule).working_minutes(
+            closing[0].started_at, closing[1])
+    steps = list(session.scalars(
         select(StepRecord).where(StepRecord.application_id == app.id,
                                  StepRecord.status.in_(OPEN_STEP_STATUSES))
-    ):
-        if not step.norm:
-            continue
-        calendar = ctx.calendar(reg.schedule_of(step.role))
-        due = _pushed(calendar, calendar.add(step.ready_at, Norm.parse(step.norm)),
-                      paused(calendar, step.ready_at))
-        if due != step.due_at:
-            step.due_at, moved = due, True
-    for timer in session.scalars(
+    ))
+    timers = list(session.scalars(
         select(Timer).where(Timer.application_id == app.id, Timer.status == TIMER_WAITING)
-    ):
-        rule = wt.TimerRule.parse(timer.rule)
-        due = wt.due_at(rule, ctx.calendar(timer.schedule), waiting_since=timer.waiting_since,
-                        deadline=app.deadline_at)
-        if due != timer.due_at:
-            timer.due_at, moved = due, True
-    return moved
-
-
-def reproject(ctx: Context, actor: str | None = None) -> int:
-    """Re-project every running application's due dates on the current calendar (after an
-    override file changed); returns how many applications moved."""
-    from regflow.workflows.schedules import clear_cache
-
-    clear_cache()
-    now = ctx.now()
-    moved = 0
-    with ctx.transaction() as session:
-        ids = session.scalars(
-            select(Application.id).where(Application.status == ApplicationStatus.RUNNING.value)
-        ).all()
-        for app_id in ids:
-            app = session.get(Application, app_id)
-            assert app is not None  # written only if it moved (lock_version guards it)
-            if _open_suspension(session, app.id) is not None:
-                continue  # re-projected on resume
-            if _reproject_app(ctx, session, app):
-                moved += 1
-                _event(session, now, "due_dates_reprojected", actor, application_id=app.id,
-                       deadline_at=app.deadline_at.isoformat() if app.deadline_at else None)
-    return moved
-
-
-def calendar_fingerprint(ctx: Context) -> str:
-    """A hash of the schedules file and every override file in force."""
-    import hashlib
-
-    from regflow.workflows.schedules import DEFAULT_OVERRIDES_DIR, DEFAULT_SCHEDULES_FILE
-
-    digest = hashlib.sha256()
-    files = [DEFAULT_SCHEDULES_FILE, *sorted(DEFAULT_OVERRIDES_DIR.glob("*.toml"))]
-    if ctx.settings.calendar_dir is not None and ctx.settings.calendar_dir.is_dir():
-        files += sorted(ctx.settings.calendar_dir.glob("*.toml"))
-    for path in files:
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def reproject_if_calendar_changed(ctx: Context, actor: str | None = None) -> int | None:
-    """Re-project once per calendar change (the worker does this when it starts): the last
-    ``calendar_reprojected`` event remembers the fingerprint it was done for."""
-    fingerprint = calendar_fingerprint(ctx)
-    with ctx.transaction() as session:
-        last = session.scalars(
-            select(Event.payload).where(Event.kind == "calendar_reprojected")
-            .order_by(Event.id.desc()).limit(1)
-        ).first()
-    if last is not None and last.get("fingerprint") == fingerprint:
-        return None
-    moved = reproject(ctx, actor=actor)
-    with ctx.transaction() as session:
-        _event(session, ctx.now(), "calendar_reprojected", actor, fingerprint=fingerprint,
-               applications=moved)
-    return moved
+    ))
+    result = project(
+        ctx, reg, route=app.route, accepted_at=app.accepted_at, deadline_at=app.deadline_at,
+        pauses=pauses,
+        steps=[OpenStep(s.id, s.role, s.norm, s.ready_at, s.due_at) for s in steps],
+        timers=[WaitingTimer(t.id, t.rule, t.schedule, t.waiting_since, t.due_at)
+                for t in timers],
+    )
+    if result.deadline_moved:
+        app.deadline_at = result.deadline_at
+    for step in steps:
+        if step.id in result.steps:
+            step.due_at = result.steps[step.id]
+    for timer in timers:
+        if timer.id in result.timers:
+            timer.due_at = result.timers[timer.id]
+    return result.moved
 
 
 def timer_counts(ctx: Context) -> dict[str, int]:

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regflow.services.context import Context
+from regflow.services.reprojection import reproject_if_calendar_changed
 from regflow.services.timers import (
     ensure_start_timers,
     fire_next,
     fire_next_start,
     mark_overdue,
-    reproject_if_calendar_changed,
 )
 
 LOG = logging.getLogger("regflow.worker")
@@ -93,8 +93,9 @@ def run(
 ) -> TickReport:
     """Run the worker: one tick with ``once``, else every ``interval`` seconds until SIGTERM.
 
-    On start the open due dates are re-projected on the current calendar (an override file may
-    have changed while no worker ran)."""
+    On start the stored due dates are brought in line with the current calendar if it changed
+    while no worker ran (services/reprojection.py: nothing is read when it did not; the months a
+    change reaches when it did; everything, in batches, when no calendar was recorded yet)."""
     worker = worker or default_worker_id()
     stop = _Stop()
     reproject_if_calendar_changed(ctx, actor=f"worker:{worker}")

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
@@ -111,7 +112,12 @@ class Application(Base):
     """A process instance: one applicant's application on one process version."""
 
     __tablename__ = "applications"
-    __table_args__ = (Index("ix_applications_status", "status", "process_key"),)
+    __table_args__ = (
+        Index("ix_applications_status", "status", "process_key"),
+        # Which running applications of a process version have a deadline in a span: the
+        # deadlines a calendar change can move (services/reprojection.py), one range per version.
+        Index("ix_applications_running_deadline", "status", "definition_id", "deadline_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
@@ -169,10 +175,22 @@ class StepRecord(Base):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+CALENDAR_EVENT_KINDS = ("calendar_reprojected", "calendar_baseline")
+CALENDAR_EVENTS_WHERE = text(
+    "kind IN (" + ", ".join(f"'{k}'" for k in CALENDAR_EVENT_KINDS) + ")"
+)  # literal, so SQLite's planner can match a query to the partial index
+
+
 class Event(Base):
     """Append-only log of every state change."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        # The calendar the due dates were last projected on is the newest of these few rows:
+        # found in one index step however long the log (services/reprojection.py).
+        Index("ix_events_calendar", "id", sqlite_where=CALENDAR_EVENTS_WHERE,
+              postgresql_where=CALENDAR_EVENTS_WHERE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]

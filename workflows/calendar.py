@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -362,9 +363,7 @@ class WorkCalendar:
     def _holiday_table(self, year: int) -> tuple[dict[date, str], frozenset[date]]:
         table = self._holidays.get(year)
         if table is None:
-            h = holidays.country_holidays(self.country, years=year, language="en_US")
-            names = {d: str(name) for d, name in h.items() if d.year == year}
-            workdays = frozenset(d for d in h.weekend_workdays if d.year == year)
+            names, workdays = _national_holidays(self.country, year)
             if not self.schedule.five_day_week:
                 # A decree moving a day off onto a weekday (and making a Saturday working) is
                 # made for the five-day week; a six-day week keeps its ordinary days.
@@ -373,10 +372,30 @@ class WorkCalendar:
             table = self._holidays[year] = (names, workdays)
         return table
 
+    def day_plan(self, d: date) -> tuple[str, tuple[Interval, ...]]:
+        """The day's kind ("working", "weekend", "holiday", "day_off", "transfer") and working
+        intervals in local minutes: everything a due date on that day is computed from, without
+        the instants (calendar signatures hash this for whole decades of days)."""
+        plan = self._plans.get(_as_date(d))
+        if plan is not None:
+            return plan.kind, plan.local
+        local, _reason, kind = self._local_plan(d)
+        return kind, local
+
     def _plan(self, d: date) -> _DayPlan:
         plan = self._plans.get(d)
         if plan is not None:
             return plan
+        local, reason, kind = self._local_plan(d)
+        epoch = tuple((self._local_to_epoch(d, s), self._local_to_epoch(d, e)) for s, e in local)
+        total = sum(e - s for s, e in epoch)
+        if total == 0 and reason is None:
+            reason = "no working hours"
+        plan = self._plans[d] = _DayPlan(local, epoch, total, reason, kind)
+        return plan
+
+    def _local_plan(self, d: date) -> tuple[tuple[Interval, ...], str | None, str]:
+        """The weekly schedule, the holiday table and the overrides applied to one day."""
         schedule = self.schedule
         local: tuple[Interval, ...]
         reason: str | None = None
@@ -398,12 +417,7 @@ class WorkCalendar:
                 local = schedule.weekdays[d.weekday()]
                 kind = "working" if local else "weekend"
                 reason = None if local else WEEKDAY_NAMES[d.weekday()]
-        epoch = tuple((self._local_to_epoch(d, s), self._local_to_epoch(d, e)) for s, e in local)
-        total = sum(e - s for s, e in epoch)
-        if total == 0 and reason is None:
-            reason = "no working hours"
-        plan = self._plans[d] = _DayPlan(local, epoch, total, reason, kind)
-        return plan
+        return local, reason, kind
 
     def _overlap(self, d: date, a: int, b: int) -> int:
         return sum(max(0, min(e, b) - max(s, a)) for s, e in self._plan(d).epoch)
@@ -491,6 +505,17 @@ class WorkCalendar:
             if le <= clock:
                 answer = ee
         return answer
+
+
+@lru_cache(maxsize=64)
+def _national_holidays(country: str, year: int) -> tuple[dict[date, str], frozenset[date]]:
+    """The country's public holidays and decree-made working weekend days of one year, shared
+    by every schedule's calendar (building the table is the costly part of a new calendar).
+    Callers must not change the dict."""
+    h = holidays.country_holidays(country, years=year, language="en_US")
+    names = {d: str(name) for d, name in h.items() if d.year == year}
+    workdays = frozenset(d for d in h.weekend_workdays if d.year == year)
+    return names, workdays
 
 
 def _as_date(d: date) -> date:

@@ -9,12 +9,20 @@ to or correct the national decrees for that provider.
 
 Building a calendar reads files and the holiday tables, so calendars are cached per
 (name, tz, overrides_dir); call :func:`clear_cache` after editing the files in a running process.
+
+:func:`calendar_signature` condenses what every schedule's calendar says about a span of years
+into a few kilobytes, so a later run can tell *which months of which schedules* a new decree,
+override file or ``holidays`` release changed, and re-project only the due dates in them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import tomllib
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,8 +40,10 @@ from regflow.workflows.calendar import (
 __all__ = [
     "DEFAULT_OVERRIDES_DIR",
     "DEFAULT_SCHEDULES_FILE",
+    "CalendarSignature",
     "Schedule",
     "calendar_for",
+    "calendar_signature",
     "clear_cache",
     "load_overrides",
     "load_schedules",
@@ -249,3 +259,142 @@ def clear_cache() -> None:
     """Forget loaded schedules and built calendars (after editing their files)."""
     _schedules.cache_clear()
     _calendar.cache_clear()
+
+
+# ------------------------------------------------------------------------------ signature
+_SIGNATURE_VERSION = 1
+_HASH_BYTES = 4  # per month / per (schedule, year): a missed change needs a 1 in 2**32 clash
+_DAY = timedelta(days=1)
+_KINDS = {"working": "w", "weekend": "e", "holiday": "h", "day_off": "d", "transfer": "t"}
+
+
+@dataclass(frozen=True)
+class CalendarSignature:
+    """What the working calendars say, month by month, over ``first_year`` .. ``last_year``.
+
+    Why two tables and not one hash per (schedule, month): 12 schedules over 20 years would be
+    2,880 hashes (15 KB of event payload). ``months`` hashes each month's day plans of *all*
+    schedules together; ``years`` hashes each schedule's day plans per year. A (schedule, month)
+    pair changed only if its month and its schedule's year both changed, so the common edits
+    are found exactly (a national decree: its months, every schedule that observes holidays; a
+    provider's own day off: that schedule, that month; new hours in schedules.toml: that
+    schedule, every month) and two unrelated edits at once at worst add each other's months.
+    """
+
+    tz: str
+    first_year: int
+    last_year: int
+    months: bytes  # _HASH_BYTES per month, January of first_year first
+    years: tuple[tuple[str, bytes], ...]  # per schedule (sorted): _HASH_BYTES per year
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON form kept in an event payload (about 2 KB for the packaged schedules)."""
+        return {
+            "v": _SIGNATURE_VERSION,
+            "tz": self.tz,
+            "years": [self.first_year, self.last_year],
+            "months": base64.b64encode(self.months).decode("ascii"),
+            "schedules": {name: base64.b64encode(h).decode("ascii") for name, h in self.years},
+        }
+
+    @classmethod
+    def from_payload(cls, payload: object) -> CalendarSignature | None:
+        """The signature an event recorded; None if there is none or it is of another format
+        (the caller then cannot tell what changed)."""
+        if not isinstance(payload, Mapping) or payload.get("v") != _SIGNATURE_VERSION:
+            return None
+        try:
+            first, last = (int(y) for y in payload["years"])
+            months = base64.b64decode(payload["months"], validate=True)
+            years = tuple(
+                (str(name), base64.b64decode(h, validate=True))
+                for name, h in sorted(payload["schedules"].items())
+            )
+            tz = str(payload["tz"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        span = last - first + 1
+        if span <= 0 or len(months) != 12 * span * _HASH_BYTES or any(
+            len(h) != span * _HASH_BYTES for _, h in years
+        ):
+            return None
+        return cls(tz, first, last, months, years)
+
+    def changes_since(self, old: CalendarSignature) -> dict[str, list[tuple[int, int]]] | None:
+        """The (year, month) pairs per schedule whose day plans may differ from ``old``'s;
+        None when the two cannot be compared month by month (another time zone). Months and
+        schedules ``old`` did not cover count as changed: nothing is known of them."""
+        if old.tz != self.tz:
+            return None
+        old_years = dict(old.years)
+
+        def part(blob: bytes, index: int) -> bytes:
+            return blob[index * _HASH_BYTES:(index + 1) * _HASH_BYTES]
+
+        changed_months: list[tuple[int, int]] = []
+        for year in range(self.first_year, self.last_year + 1):
+            for month in range(1, 13):
+                i = (year - self.first_year) * 12 + month - 1
+                j = (year - old.first_year) * 12 + month - 1
+                known = old.first_year <= year <= old.last_year
+                if not known or part(self.months, i) != part(old.months, j):
+                    changed_months.append((year, month))
+        result: dict[str, list[tuple[int, int]]] = {}
+        for name, blob in self.years:
+            before = old_years.get(name)
+            changed_years = {
+                year for year in range(self.first_year, self.last_year + 1)
+                if before is None or not old.first_year <= year <= old.last_year
+                or part(blob, year - self.first_year) != part(before, year - old.first_year)
+            }
+            found = [(y, m) for y, m in changed_months if y in changed_years]
+            if found:
+                result[name] = found
+        return result
+
+
+def _month_plan(calendar: WorkCalendar, year: int, month: int) -> bytes:
+    """One month's day plans as bytes: each day's kind and its working intervals (local
+    minutes), in order; what any due date in that month is computed from."""
+    days = []
+    day = date(year, month, 1)
+    while day.month == month:
+        kind, hours = calendar.day_plan(day)
+        days.append(_KINDS.get(kind, kind) + ",".join(f"{s}-{e}" for s, e in hours))
+        day += _DAY
+    return ";".join(days).encode("ascii")
+
+
+def calendar_signature(
+    *, tz: str = DEFAULT_TZ, overrides_dir: Path | str | None = None, first_year: int,
+    last_year: int,
+) -> CalendarSignature:
+    """The :class:`CalendarSignature` of every schedule in schedules.toml, with the holidays
+    package, the packaged override files and ``overrides_dir``'s, over whole years.
+
+    Deterministic: the same files, package and zone give the same bytes."""
+    if last_year < first_year:
+        raise ValueError(f"no years from {first_year} to {last_year}")
+    names = sorted(_schedules(None))
+    calendars = [calendar_for(name, tz=tz, overrides_dir=overrides_dir) for name in names]
+    months = bytearray()
+    per_schedule = [hashlib.blake2b(digest_size=_HASH_BYTES) for _ in names]
+    years = [bytearray() for _ in names]
+    for year in range(first_year, last_year + 1):
+        for month in range(1, 13):
+            digest = hashlib.blake2b(digest_size=_HASH_BYTES)
+            for i, (name, calendar) in enumerate(zip(names, calendars, strict=True)):
+                plan = _month_plan(calendar, year, month)
+                digest.update(name.encode() + b"\0" + plan + b"\n")
+                per_schedule[i].update(plan + b"\n")
+            months += digest.digest()
+        for i in range(len(names)):
+            years[i] += per_schedule[i].digest()
+            per_schedule[i] = hashlib.blake2b(digest_size=_HASH_BYTES)
+    return CalendarSignature(
+        tz=tz,
+        first_year=first_year,
+        last_year=last_year,
+        months=bytes(months),
+        years=tuple((name, bytes(blob)) for name, blob in zip(names, years, strict=True)),
+    )
