@@ -253,10 +253,10 @@ def cli(
 @click.pass_obj
 def init(obj: dict[str, Any], pg_roles: bool) -> None:
     """Create or upgrade the database schema."""
-    from regflow.store.migrate import upgrade
+    from regflow.services.setup import init_database
 
     ctx = _context(obj)
-    upgrade(ctx.settings.database_url)
+    init_database(ctx, actor="cli")
     from regflow.i18n import _
 
     click.echo(_("database ready: {url}").format(url=ctx.settings.database_url))
@@ -623,10 +623,10 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
 
     from regflow.i18n import N_, _, ngettext
     from regflow.services.formatting import instant, label, norm, working
-    from regflow.services.queries import timeline
+    from regflow.services.report_apps import application_timeline
 
     ctx = _context(obj)
-    t = timeline(ctx, application)
+    t = application_timeline(ctx, application)
     if as_json:
         _print_json(t, ctx.clock.tz)
         return
@@ -652,9 +652,9 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
     )
     table = Table()
     columns = (N_("task"), N_("step"), N_("role"), N_("actor"), N_("ready"), N_("completed"),
-               N_("working"), N_("norm"))
-    for col in (*columns, ""):
-        table.add_column(_(col) if col else col)
+               N_("working"), N_("norm"), N_("overdue"))
+    for col in columns:
+        table.add_column(_(col))
     for s in t.steps:
         table.add_row(
             str(s.id),
@@ -665,7 +665,7 @@ def show(obj: dict[str, Any], application: int, as_json: bool) -> None:
             instant(s.completed_at, tz) if s.completed_at else label(s.status),
             working(s.working_minutes),
             norm(s.norm),
-            f"[red]{_('overdue')}[/red]" if s.overdue else "",
+            f"[red]+{working(s.overdue_minutes)}[/red]" if s.overdue else "",
         )
     _console().print(table)
     for i in t.incidents:
@@ -1097,12 +1097,15 @@ def report(
     )
     if fmt == "html":
         from regflow.i18n import _
-        from regflow.services.report_html import write_html
+        from regflow.services.report_html import write_html, write_timeline_html
 
         if output is None:
             raise UsageError(_("--format html needs -o FILE"))
-
-        click.echo(_("report written: {path}").format(path=write_html(ctx, output, flt).path))
+        if application is not None:
+            written = write_timeline_html(ctx, output, application)
+        else:
+            written = write_html(ctx, output, flt)
+        click.echo(_("report written: {path}").format(path=written.path))
         return
     if application is not None:
         from regflow.services.report_apps import application_timeline
@@ -1259,9 +1262,9 @@ def resume(obj: dict[str, Any], application: int, user: str | None) -> None:
 def calendar_reproject(obj: dict[str, Any]) -> None:
     """Recompute every open due date on the current calendar (after an override file changed)."""
     from regflow.i18n import ngettext
-    from regflow.services.timers import reproject
+    from regflow.services.reprojection import reproject
 
-    moved = reproject(_context(obj), actor="cli")
+    moved = reproject(_context(obj), actor="cli")  # in batches; the calendar recorded at the end
     click.echo(
         ngettext("{n} application re-projected", "{n} applications re-projected", moved).format(
             n=moved

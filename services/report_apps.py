@@ -1,10 +1,17 @@
-"""The report's per-application views: one row per application, and one application's timeline.
+"""Per-application views: one row per application (the report), and one application's timeline.
+
+The timeline is the one both ``regflow show`` (the clerk) and ``regflow report --application``
+(the auditor, in every format, and the HTML report's Gantt charts) print, so the two can never
+disagree on a step's working time or on whether it was late. It lives here, next to the
+applications view, because its header *is* that view's row for the application: both are built
+by one function, and "late", "working time so far" and "deadline met" are defined once.
 
 Working time of an application runs from acceptance to finish on the process's schedule; a
 running application is measured up to now, and its deadline counts as missed once now is past
 it. A step's time is split into *waiting* (ready → claimed: in the queue) and *handling*
 (claimed → completed: in someone's hands); both are working minutes and add up to the step's
-working time, the figure compared with the norm.
+working time, the figure compared with the norm. An open step (or one waiting on an incident)
+is measured up to now.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from sqlalchemy.orm import Session
 from regflow.errors import NotFound
 from regflow.i18n import _
 from regflow.services.context import Context
+from regflow.services.incidents import IncidentRow, incidents_of
 from regflow.services.names import step_name
 from regflow.services.processes import loaded
 from regflow.services.report_filter import ReportFilter
@@ -57,7 +65,7 @@ class ApplicationStats:
 
 @dataclass(frozen=True)
 class TimelineStep:
-    task_id: int
+    id: int  # the step record: the task id of `regflow tasks`, `claim` and `complete`
     step_id: str
     name: str
     kind: str
@@ -78,9 +86,12 @@ class TimelineStep:
 
 
 @dataclass(frozen=True)
-class ApplicationTimeline:
-    application: ApplicationStats
+class ApplicationTimeline(ApplicationStats):
+    """The application's row of the applications view, with what only its own page shows."""
+
     steps: list[TimelineStep]
+    data: dict[str, object]
+    incidents: list[IncidentRow]  # failed system steps, in the order they were opened
 
 
 class _Models:
@@ -110,31 +121,32 @@ def _late_minutes(ctx: Context, reg: Regulation, row: Any, now: datetime) -> int
 
 def _stats(
     ctx: Context, app: Application, version: int, reg: Regulation, worst: Any, now: datetime
-) -> ApplicationStats:
+) -> dict[str, Any]:
+    """The fields of an :class:`ApplicationStats` (a timeline adds its own to the same)."""
     if app.status == ApplicationStatus.COMPLETED.value:
         taken = app.working_minutes or 0
         met = None if app.deadline_at is None else app.finished_at <= app.deadline_at  # type: ignore[operator]
     else:
         taken = ctx.calendar(reg.schedule).working_minutes(app.accepted_at, now)
         met = False if app.deadline_at is not None and now > app.deadline_at else None
-    return ApplicationStats(
-        application_id=app.id,
-        process_key=app.process_key,
-        version=version,
-        route=app.route,
-        status=app.status,
-        outcome=app.outcome,
-        filed_at=app.filed_at,
-        accepted_at=app.accepted_at,
-        finished_at=app.finished_at,
-        working_minutes=taken,
-        deadline_at=app.deadline_at,
-        deadline_norm=app.deadline_norm,
-        deadline_met=met,
-        worst_step_id=worst[0] if worst else None,
-        worst_step=worst[1] if worst else None,
-        worst_overdue_minutes=worst[2] if worst else None,
-    )
+    return {
+        "application_id": app.id,
+        "process_key": app.process_key,
+        "version": version,
+        "route": app.route,
+        "status": app.status,
+        "outcome": app.outcome,
+        "filed_at": app.filed_at,
+        "accepted_at": app.accepted_at,
+        "finished_at": app.finished_at,
+        "working_minutes": taken,
+        "deadline_at": app.deadline_at,
+        "deadline_norm": app.deadline_norm,
+        "deadline_met": met,
+        "worst_step_id": worst[0] if worst else None,
+        "worst_step": worst[1] if worst else None,
+        "worst_overdue_minutes": worst[2] if worst else None,
+    }
 
 
 def applications_view(
@@ -187,13 +199,15 @@ def applications_view(
                     name = step_name(models(row.definition_id)[1], row.step_id, row.name)
                     worst[row.application_id] = (row.step_id, name, late)
         return [
-            _stats(ctx, a, *models(a.definition_id), worst.get(a.id), now)  # type: ignore[misc]
+            ApplicationStats(**_stats(ctx, a, *models(a.definition_id), worst.get(a.id), now))
             for a in apps
         ]
 
 
 def application_timeline(ctx: Context, application_id: int) -> ApplicationTimeline:
-    """Every step of one application with its waiting and handling time and its norm."""
+    """Every step of one application with its waiting, handling and overdue working time, and
+    the application's status, deadline verdict, data and incidents: all that a clerk's
+    ``show`` and an auditor's ``report --application`` print, from one reading."""
     now = ctx.now()
     with ctx.transaction() as session:
         app = session.get(Application, application_id)
@@ -209,7 +223,7 @@ def application_timeline(ctx: Context, application_id: int) -> ApplicationTimeli
         steps = [_timeline_step(ctx, models(r.definition_id)[1], r, now) for r in rows]
         late = [s for s in steps if s.overdue_minutes is not None]
         worst = max(late, key=lambda s: s.overdue_minutes or 0, default=None)
-        stats = _stats(
+        header = _stats(
             ctx,
             app,
             version,
@@ -217,7 +231,9 @@ def application_timeline(ctx: Context, application_id: int) -> ApplicationTimeli
             (worst.step_id, worst.name, worst.overdue_minutes) if worst else None,
             now,
         )
-        return ApplicationTimeline(application=stats, steps=steps)
+        return ApplicationTimeline(
+            **header, steps=steps, data=dict(app.data), incidents=incidents_of(session, app.id)
+        )
 
 
 def _timeline_step(ctx: Context, reg: Regulation, r: StepRecord, now: datetime) -> TimelineStep:
@@ -233,7 +249,7 @@ def _timeline_step(ctx: Context, reg: Regulation, r: StepRecord, now: datetime) 
         span = int((end - r.ready_at).total_seconds() // 60)
     late = _late_minutes(ctx, reg, r, now)
     return TimelineStep(
-        task_id=r.id,
+        id=r.id,
         step_id=r.step_id,
         name=step_name(reg, r.step_id, r.name),
         kind=r.kind,

@@ -18,7 +18,14 @@ from sqlalchemy import select
 
 from regflow.i18n import N_, _, get_language
 from regflow.services.context import Context
-from regflow.services.formatting import WORKING_DAY_MINUTES, instant, label, norm, working
+from regflow.services.formatting import (
+    WORKING_DAY_MINUTES,
+    instant,
+    label,
+    norm,
+    span,
+    working,
+)
 from regflow.services.names import step_name
 from regflow.services.report import (
     PersonStats,
@@ -29,6 +36,7 @@ from regflow.services.report import (
 )
 from regflow.services.report_apps import (
     ApplicationStats,
+    ApplicationTimeline,
     application_timeline,
     applications_view,
 )
@@ -220,19 +228,18 @@ def _heatmap_section(ctx: Context, flt: ReportFilter) -> str:
     )
 
 
+GANTT_LEGEND = N_(
+    "Calendar time; light: waiting, dark: in hand, red: over norm; black tick: step "
+    "due; dashed red: service deadline; grey: days off."
+)
+
+
 def _gantt_section(ctx: Context, apps: list[ApplicationStats], limit: int) -> str:
     parts = [
         "<h2>"
         + escape(_("Timelines (first {count} applications)").format(count=min(limit, len(apps))))
         + "</h2>",
-        "<p class='muted'>"
-        + escape(
-            _(
-                "Calendar time; light: waiting, dark: in hand, red: over norm; black tick: step "
-                "due; dashed red: service deadline; grey: days off."
-            )
-        )
-        + "</p>",
+        "<p class='muted'>" + escape(_(GANTT_LEGEND)) + "</p>",
     ]
     now = ctx.now()
     with ctx.transaction() as session:
@@ -246,6 +253,116 @@ def _gantt_section(ctx: Context, apps: list[ApplicationStats], limit: int) -> st
             f"{escape(a.route or '—')} · {escape(label(a.status))}</h3>" + gantt(t, calendar, now)
         )
     return "".join(parts)
+
+
+def _timeline_section(ctx: Context, t: ApplicationTimeline) -> str:
+    """One application: the facts of `regflow show`, its Gantt chart, every step with its
+    waiting, handling and overdue time (the columns of `regflow report --application`), and
+    the incidents of its system steps."""
+    tz = ctx.clock.tz
+    status = label(t.status) + (f" ({label(t.outcome)})" if t.outcome else "")
+    title = _("Application {id} · {process} · route {route} · {status}").format(
+        id=t.application_id, process=f"{t.process_key} v{t.version}", route=t.route or "—",
+        status=status,
+    )
+    missed = f"<span class='late'>{escape(_('missed'))}</span>"
+    facts = escape(
+        _(
+            "filed {filed} · accepted {accepted} · deadline {deadline} ({norm}) {met} · "
+            "working time {working}"
+        )
+    ).format(
+        filed=escape(instant(t.filed_at, tz)),
+        accepted=escape(instant(t.accepted_at, tz)),
+        deadline=escape(instant(t.deadline_at, tz)),
+        norm=escape(deadline_norm(t.deadline_norm)),
+        met={True: escape(_("met")), False: missed, None: "—"}[t.deadline_met],
+        working=escape(working(t.working_minutes)),
+    )
+    with ctx.transaction() as session:
+        reg = regulations(session, [t.process_key]).get(t.process_key)
+    calendar = ctx.calendar(reg.schedule if reg else "akimat")
+    rows = [
+        [
+            (str(s.id), "n"),
+            (s.name, ""),
+            (s.role or "—", ""),
+            (s.actor or "—", ""),
+            (instant(s.ready_at, tz), ""),
+            (instant(s.claimed_at, tz), ""),
+            (instant(s.completed_at, tz) if s.completed_at else label(s.status), ""),
+            (working(s.waiting_minutes), "n"),
+            (working(s.handling_minutes), "n"),
+            (working(s.working_minutes), "n"),
+            (span(s.calendar_minutes), "n"),
+            (norm(s.norm), ""),
+            ("+" + working(s.overdue_minutes), "n late") if s.overdue else ("", "n"),
+        ]
+        for s in t.steps
+    ]
+    headers = (
+        N_("task"),
+        N_("step"),
+        N_("role"),
+        N_("actor"),
+        N_("ready"),
+        N_("claimed"),
+        N_("completed"),
+        N_("waiting"),
+        N_("handling"),
+        N_("working"),
+        N_("calendar"),
+        N_("norm"),
+        N_("overdue"),
+    )
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{facts}</p>",
+        "<p class='muted'>" + escape(_(GANTT_LEGEND)) + "</p>",
+        gantt(t, calendar, ctx.now()),
+        _table(headers, rows),
+    ]
+    if t.incidents:
+        incidents = [
+            [
+                (str(i.id), "n"),
+                (i.step_name or i.step_id, ""),
+                (i.handler or "—", ""),
+                (str(i.attempts), "n"),
+                (instant(i.opened_at, tz), ""),
+                (_("resolved {at}").format(at=instant(i.resolved_at, tz)), "")
+                if i.resolved_at
+                else (_("open"), "late"),
+                (i.error, ""),
+            ]
+            for i in t.incidents
+        ]
+        columns = (N_("incident"), N_("step"), N_("handler"), N_("attempts"), N_("opened"),
+                   N_("status"), N_("error"))
+        parts.append(
+            f"<h2>{escape(_('Incidents ({count})').format(count=len(incidents)))}</h2>"
+            + _table(columns, incidents)
+        )
+    return "".join(parts)
+
+
+def _document(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="{get_language()}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def write_timeline_html(ctx: Context, path: Path, application_id: int) -> HtmlReport:
+    """One application's timeline as a page of its own: what an auditor attaches to a finding
+    about that application, offline like the whole report."""
+    t = application_timeline(ctx, application_id)
+    document = _document(
+        _("timeline of application {id}").format(id=t.application_id), _timeline_section(ctx, t)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    return HtmlReport(path=path, steps=len(t.steps), applications=1, charts=document.count("<svg"))
 
 
 def write_html(
@@ -287,10 +404,7 @@ def write_html(
             _gantt_section(ctx, apps, gantt_limit),
         ]
     )
-    document = (
-        f'<!DOCTYPE html><html lang="{get_language()}"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>"
-    )
+    document = _document(title, body)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(document, encoding="utf-8")
     return HtmlReport(

@@ -145,7 +145,7 @@ def person_record(p: PersonStats) -> dict[str, Any]:
 def timeline_record(application_id: int, s: TimelineStep, tz: tzinfo) -> dict[str, Any]:
     values = (
         application_id,
-        s.task_id,
+        s.id,
         s.step_id,
         s.name,
         s.kind,
@@ -177,8 +177,7 @@ def records(view: str, result: Any, tz: tzinfo) -> tuple[tuple[str, ...], list[d
         return PEOPLE_COLUMNS, [person_record(p) for p in result]
     if view == "timeline":
         t: ApplicationTimeline = result
-        app_id = t.application.application_id
-        return TIMELINE_COLUMNS, [timeline_record(app_id, s, tz) for s in t.steps]
+        return TIMELINE_COLUMNS, [timeline_record(t.application_id, s, tz) for s in t.steps]
     raise ValueError(view)
 
 
@@ -204,7 +203,7 @@ def to_json_value(view: str, result: Any, tz: tzinfo) -> Any:
     """JSON: a list of records; the timeline view adds the application it belongs to."""
     _, rows = records(view, result, tz)
     if view == "timeline":
-        return {"application": application_record(result.application, tz), "steps": rows}
+        return {"application": application_record(result, tz), "steps": rows}
     return rows
 
 
@@ -294,19 +293,18 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
         title = _("People by role") if by == "role" else _("People by user")
         return title, [_(h) for h in headers], rows
     t: ApplicationTimeline = result
-    a = t.application
-    verdict = {True: _("met"), False: late(_("missed")), None: "—"}[a.deadline_met]
+    verdict = {True: _("met"), False: late(_("missed")), None: "—"}[t.deadline_met]
     title = _(
         "Application {id} · {process} v{version} · route {route} · {status} · working {working} · "
         "deadline {deadline} {verdict}"
     ).format(
-        id=a.application_id,
-        process=a.process_key,
-        version=a.version,
-        route=a.route or "—",
-        status=label(a.status) + (f" ({label(a.outcome)})" if a.outcome else ""),
-        working=working(a.working_minutes),
-        deadline=instant(a.deadline_at, tz),
+        id=t.application_id,
+        process=t.process_key,
+        version=t.version,
+        route=t.route or "—",
+        status=label(t.status) + (f" ({label(t.outcome)})" if t.outcome else ""),
+        working=working(t.working_minutes),
+        deadline=instant(t.deadline_at, tz),
         verdict=verdict,
     )
     headers = [
@@ -326,7 +324,7 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
     ]
     rows = [
         [
-            str(s.task_id),
+            str(s.id),
             s.name,
             s.role or "—",
             s.actor or "—",

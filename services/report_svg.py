@@ -106,10 +106,10 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
     steps = [s for s in t.steps if s.status != "cancelled"]
     label_w, row_h, top = 260, 18, 22
     height = top + row_h * max(1, len(steps)) + 8
-    start = t.application.filed_at
-    end = max([s.completed_at or now for s in steps] + [t.application.finished_at or now])
-    if t.application.deadline_at:
-        end = max(end, t.application.deadline_at)
+    start = t.filed_at
+    end = max([s.completed_at or now for s in steps] + [t.finished_at or now])
+    if t.deadline_at:
+        end = max(end, t.deadline_at)
     total = max((end - start).total_seconds(), 60.0)
     span = width - label_w - 10
 
@@ -160,8 +160,8 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
                 f'<line x1="{dx:.1f}" y1="{y:.1f}" x2="{dx:.1f}" y2="{y + row_h - 1:.1f}" '
                 f'stroke="#000" stroke-width="2"><title>{escape(_("due"))}</title></line>'
             )
-    if t.application.deadline_at is not None:
-        dx = x(t.application.deadline_at)
+    if t.deadline_at is not None:
+        dx = x(t.deadline_at)
         body.append(
             f'<line x1="{dx:.1f}" y1="14" x2="{dx:.1f}" y2="{height:.1f}" stroke="{NORM}" '
             'stroke-dasharray="4,3"><title>service deadline</title></line>'
@@ -170,7 +170,7 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
         width,
         height,
         body,
-        _("timeline of application {id}").format(id=t.application.application_id),
+        _("timeline of application {id}").format(id=t.application_id),
     )
 
 

@@ -69,7 +69,8 @@ def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type:
     given when completing it; other decisions keep to the regular path (default_decisions)."""
     from regflow.services import applications
     from regflow.services.processes import latest_definition, loaded
-    from regflow.services.queries import task_list, timeline
+    from regflow.services.queries import task_list
+    from regflow.services.report_apps import application_timeline
 
     with ctx.transaction() as session:
         reg = loaded(latest_definition(session, key)).regulation
@@ -88,7 +89,7 @@ def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type:
         data = default_decisions(reg, step.inputs, route)
         data.update((decisions or {}).get(row.step_id, {}))
         applications.complete(ctx, row.id, "tester", data)
-    return timeline(ctx, app.application_id)
+    return application_timeline(ctx, app.application_id)
 
 
 def filing_instant(reg):  # type: ignore[no-untyped-def]

@@ -7,7 +7,8 @@ import pytest
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
 from regflow.services import applications
 from regflow.services.processes import deploy
-from regflow.services.queries import task_list, timeline
+from regflow.services.queries import task_list
+from regflow.services.report_apps import application_timeline
 from tests.conftest import at, context
 from tests.support import three_step_model
 
@@ -103,7 +104,7 @@ def test_snapshot_keeps_the_spec_out(sqlite_url: str, model: Path) -> None:
         snapshot = session.scalars(select(Application.snapshot)).one()
     dct = snapshot_dict(snapshot)
     assert "spec" not in dct and "subprocess_specs" not in dct
-    assert timeline(ctx, app.application_id).steps[0].step_id == "Task_register"
+    assert application_timeline(ctx, app.application_id).steps[0].step_id == "Task_register"
 
 
 def test_service_deadline_counts_working_days_from_acceptance(sqlite_url: str, model: Path) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from regflow.services import applications
 from regflow.services.processes import deploy, loaded_by_id
-from regflow.services.queries import timeline
+from regflow.services.report_apps import application_timeline
 from regflow.store.audit import verify
 from regflow.store.db import engine_for, unit_of_work
 from regflow.workflows import engine
@@ -31,7 +31,7 @@ def _work(ctx: Any, app_id: int, first: list[int]) -> list[tuple[str, str]]:
     open_steps = first
     while open_steps:
         open_steps = applications.complete(ctx, open_steps[0], "u", {"refuse": False}).open_steps
-    return [(s.step_id, s.status) for s in timeline(ctx, app_id).steps]
+    return [(s.step_id, s.status) for s in application_timeline(ctx, app_id).steps]
 
 
 def _driver_statements(url: str, action: Any) -> Counter[str]:

@@ -25,7 +25,8 @@ from regflow.handlers.registry import override
 from regflow.services import applications
 from regflow.services.incidents import list_incidents
 from regflow.services.processes import deploy
-from regflow.services.queries import task_list, timeline
+from regflow.services.queries import task_list
+from regflow.services.report_apps import application_timeline
 from regflow.store.models import Event
 from tests.conftest import PROCESSES, at, context
 
@@ -49,7 +50,9 @@ def work_through(ctx: Any, app_id: int, decisions: dict[str, Any]) -> list[str]:
 
 def systems(ctx: Any, app_id: int) -> list[tuple[str, str | None]]:
     return [
-        (s.step_id, s.actor) for s in timeline(ctx, app_id).steps if s.kind == "service"
+        (s.step_id, s.actor)
+        for s in application_timeline(ctx, app_id).steps
+        if s.kind == "service"
     ]
 
 
@@ -59,7 +62,7 @@ def test_sc_route_runs_end_to_end_with_its_system_steps_done_by_handlers(sqlite_
     app = applications.start(ctx, "semey_polygon_otemaqy", route="sc", data={"iin": FOUND})
     people = work_through(ctx, app.application_id, {"documents_valid": True,
                                                     "request_type": "certificate"})
-    t = timeline(ctx, app.application_id)
+    t = application_timeline(ctx, app.application_id)
     assert (t.status, t.outcome) == ("completed", "issued")
     assert people[:4] == [*SC_PEOPLE, "Task_sc_documents_check"]
     assert systems(ctx, app.application_id) == [
@@ -83,7 +86,7 @@ def test_iin_not_in_gbdfl_refuses_through_the_no_data_notice(sqlite_url: str) ->
     deploy(ctx, [SEMEY])
     app = applications.start(ctx, "semey_polygon_otemaqy", route="sc", data={"iin": NOT_FOUND})
     assert work_through(ctx, app.application_id, {}) == SC_PEOPLE
-    t = timeline(ctx, app.application_id)
+    t = application_timeline(ctx, app.application_id)
     assert (t.status, t.outcome) == ("completed", "refused")
     assert t.data["data_found"] is False and t.data["gbdfl_person"] is None
     assert [s for s, _ in systems(ctx, app.application_id)] == [*SC_SYSTEMS, "Task_sc_no_data"]
@@ -96,7 +99,7 @@ def test_expired_power_of_attorney_counts_as_no_data(sqlite_url: str) -> None:
     data = {"iin": "770630300789", "attorney_id": "БНАЖ-2024-0417"}
     app = applications.start(ctx, "semey_polygon_otemaqy", route="sc", data=data)
     work_through(ctx, app.application_id, {})
-    t = timeline(ctx, app.application_id)
+    t = application_timeline(ctx, app.application_id)
     assert (t.outcome, t.data["attorney_status"], t.data["data_found"]) == (
         "refused", "expired", False
     )
@@ -109,7 +112,7 @@ def test_documents_found_wanting_by_the_operator_refuse_through_the_refusal_noti
     deploy(ctx, [SEMEY])
     app = applications.start(ctx, "semey_polygon_otemaqy", route="sc", data={"iin": FOUND})
     people = work_through(ctx, app.application_id, {"documents_valid": False})
-    t = timeline(ctx, app.application_id)
+    t = application_timeline(ctx, app.application_id)
     assert (t.status, t.outcome) == ("completed", "refused")
     assert people == [*SC_PEOPLE, "Task_sc_documents_check", "Task_sc_issue_refusal"]
     assert systems(ctx, app.application_id)[-1] == ("Task_sc_refusal", "system:notify.refusal")
@@ -122,7 +125,7 @@ def test_revoked_certificate_refuses_on_the_portal(sqlite_url: str) -> None:
     data = {"iin": "770630300789", "certificate_serial": "SN-0003-REVOKED"}
     app = applications.start(ctx, "mugedek_bala_uide_oqytu", route="portal", data=data)
     work_through(ctx, app.application_id, {})
-    t = timeline(ctx, app.application_id)
+    t = application_timeline(ctx, app.application_id)
     assert (t.outcome, t.data["auth_valid"], t.data["signature_valid"]) == (
         "refused", True, False
     )
@@ -188,7 +191,7 @@ def test_handler_failing_twice_then_answering_completes_the_step_on_the_third_at
         ["TimeoutError: ЭҮШ gateway timeout #2"],
     ]
     assert {i.resolved_by for i in incidents} == {"system:gbdfl.lookup"}
-    t = timeline(ctx, app.application_id)
+    t = application_timeline(ctx, app.application_id)
     assert [i.id for i in t.incidents] == [i.id for i in incidents]
     assert t.outcome == "refused"
     kinds = _events(ctx, app.application_id)
@@ -213,7 +216,8 @@ def test_handler_that_always_fails_leaves_an_open_incident_and_the_step_waits(
     assert result.application_status == "running" and result.open_steps == []
     assert (incident.step_id, incident.attempts) == ("Task_sc_gbdfl_query", 2)
     assert task_list(ctx) == []  # a system step is nobody's task
-    step = next(s for s in timeline(ctx, app.application_id).steps if s.status == "incident")
+    steps = application_timeline(ctx, app.application_id).steps
+    step = next(s for s in steps if s.status == "incident")
     assert step.step_id == "Task_sc_gbdfl_query"
     assert "incident_opened" in _events(ctx, app.application_id)
 

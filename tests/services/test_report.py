@@ -182,7 +182,7 @@ def test_applications_view_gives_working_time_deadline_and_the_step_that_overran
 def test_timeline_splits_each_step_into_waiting_and_handling_working_time(history) -> None:  # type: ignore[no-untyped-def]
     ctx, (a1, _, a3) = history
     t = application_timeline(ctx, a1)
-    assert t.application.working_minutes == 1065
+    assert t.working_minutes == 1065
     got = [
         (
             s.step_id,
