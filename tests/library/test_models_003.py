@@ -191,6 +191,19 @@ SC_INTAKE_2015 = [  # 136-148: 2, 1, 2, 2, 1 minutes; the 4-процесс (146)
 ]
 
 
+# The portal procedure of the 2015 texts (672-688, 810-826, 943-959): registration, 1-процесс,
+# 1-шарт, 3-процесс, 2-шарт, 5-процесс, then the provider's 3-шарт; no norms.
+PORTAL_INTAKE_2015 = [
+    "Task_portal_register",
+    "Task_portal_login",
+    "Task_portal_authorize",
+    "Task_portal_request",
+    "Task_portal_signature",
+    "Task_portal_send",
+    "Task_portal_documents_check",
+]
+
+
 def test_models_003_semey() -> None:
     m = Model("semey_polygon_otemaqy")
     check_common(
@@ -324,13 +337,7 @@ def test_models_003_social_aid() -> None:
         documents_complete=True,
     )
     assert [i for i, _ in path] == [
-        "Task_portal_register",
-        "Task_portal_login",
-        "Task_portal_authorize",
-        "Task_portal_request",
-        "Task_portal_signature",
-        "Task_portal_send",
-        "Task_portal_documents_check",
+        *PORTAL_INTAKE_2015,
         "Task_register",
         "Task_assign",
         "Task_prepare",
@@ -472,13 +479,7 @@ def test_models_003_foreign_labour() -> None:
         applicant_type="employer",
     )
     assert [i for i, _ in path] == [
-        "Task_portal_register",
-        "Task_portal_login",
-        "Task_portal_authorize",
-        "Task_portal_request",
-        "Task_portal_signature",
-        "Task_portal_send",
-        "Task_portal_documents_check",
+        *PORTAL_INTAKE_2015,
         "Task_portal_accepted",
         "Task_portal_form_result",
         "Task_portal_sign",

@@ -7,15 +7,19 @@ A model is built route by route from small pieces:
 - :func:`steps` - numbered steps of a regulation as a chain of user tasks;
 - :func:`conditional_norm` - one step with two norms ("... жағдайларда – 20 жұмыс күн"): a
   gateway on a decision variable before two tasks, then a merge;
-- :func:`sc_intake` / :func:`sc_provider_check` / :func:`sc_issue` - the State Corporation (ХҚО)
-  procedure of the 2015 regulations (operator steps, ЖТ МДҚ check, ЭҮАШ АЖО, 2-шарт);
-- :func:`portal_intake` / :func:`portal_provider_check` - the e-gov portal procedure;
+- :func:`procedure` - a numbered procedure as written: steps (:class:`Step`), system steps
+  (:class:`System`) and checks (:class:`Check`, N-шарт) each with its refusal branch;
+- :func:`channel` - a route on which another body takes the application in and hands it to the
+  provider: the State Corporation (ХҚО) of the 2015 regulations (:func:`sc_channel`: operator
+  steps, ЖТ МДҚ check, ЭҮАШ АЖО, 2-шарт) or the e-gov portal (:func:`portal_channel`);
+- :func:`issue_by_route` / :func:`sc_issue` - the result handed back by the route it came in by;
 - :func:`translate` - the Russian and English names (``name_ru``, ``name_en``) of a built model,
   from :data:`NAMES` (lanes, steps and events the models share) and the module's own table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from regflow.workflows.builder import Lane, Node, ProcessBuilder
@@ -100,6 +104,12 @@ class Model:
             id=ident,
             properties={"outputs": outputs} if outputs else None,
         )
+
+    def act(self, s: Step | System) -> Node:
+        """A user task for a :class:`Step`, a service task for a :class:`System`."""
+        if isinstance(s, System):
+            return self.service(s.role, s.id, s.name, s.handler, s.norm, s.line, outputs=s.outputs)
+        return self.task(s)
 
     def end(self, role: str, ident: str, outcome: str = "issued", name: str | None = None) -> Node:
         default = END_REFUSED if outcome == "refused" else END_ISSUED
@@ -207,6 +217,130 @@ def conditional_norm(
     return split, merge
 
 
+# ------------------------------------------------- procedures: steps, system steps and checks
+
+
+@dataclass(frozen=True)
+class System:
+    """A step an information system does: a service task in the lane of the system's user."""
+
+    id: str
+    role: str
+    name: str
+    handler: str
+    norm: str | None
+    line: int
+    outputs: str | None = None  # the answer the gateway after it reads ("data_found:bool")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A yes/no gateway of a procedure (N-шарт): ``<variable> == False`` takes the ``refusal``
+    steps to the refused end ``end`` (in the lane of the last of them); otherwise the procedure
+    goes on, by a flow named ``ok``."""
+
+    id: str
+    role: str
+    name: str
+    variable: str
+    refusal: tuple[Step | System, ...]
+    end: str
+    end_name: str | None = None
+    ok: str = "иә"
+
+
+Act = Step | System | Check
+
+
+def procedure(m: Model, acts: Sequence[Act]) -> list[Node]:
+    """A numbered procedure as written: its steps in order, each check with its refusal branch.
+
+    Returns the nodes of the main line (steps and check gateways); the caller wires the first
+    and the last. All nodes are added before the flows, in the order of ``acts``.
+    """
+    line: list[Node] = []
+    branches: dict[Node, tuple[Check, list[Node]]] = {}
+    for act in acts:
+        if isinstance(act, Check):
+            gw = m.b.gateway(m.lane(act.role), act.name, id=act.id)
+            refusal = [m.act(s) for s in act.refusal]
+            refusal.append(m.end(act.refusal[-1].role, act.end, "refused", name=act.end_name))
+            branches[gw] = (act, refusal)
+            line.append(gw)
+        else:
+            line.append(m.act(act))
+    start = 0
+    for i, node in enumerate(line):
+        if node in branches:
+            check, refusal = branches[node]
+            m.b.chain(*line[start : i + 1])
+            m.b.flow(node, refusal[0], condition=f"{check.variable} == False", name="жоқ")
+            m.b.chain(*refusal)
+            if i + 1 < len(line):
+                m.b.flow(node, line[i + 1], default=True, name=check.ok)
+            start = i + 1
+    m.b.chain(*line[start:])
+    return line
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A route on which another body takes the application in before the provider's work (the
+    ХҚО, the portal): its intake procedure, then the provider's check of what came in."""
+
+    route: str
+    intake: tuple[Act, ...]
+    check: tuple[Act, ...]  # ends with the provider's Check; its "ok" leads to the provider
+
+
+def channel(m: Model, ch: Channel, join: Node | None) -> Node:
+    """Draw ``ch``: ``Gateway_route`` -> intake -> the provider's check -> ``join`` (the provider
+    route's first step). Returns the check's gateway; with ``join=None`` the caller draws its
+    "ok" flow (a route whose provider work is its own)."""
+    intake = procedure(m, ch.intake)
+    m.route(intake[0], ch.route)
+    check = procedure(m, ch.check)
+    m.b.chain(intake[-1], check[0])
+    last = ch.check[-1]
+    assert isinstance(last, Check), f"{ch.route}: the provider's check must come last"
+    if join is not None:
+        m.b.flow(check[-1], join, default=True, name=last.ok)
+    return check[-1]
+
+
+def issue_by_route(
+    m: Model,
+    last: Node,
+    role: str,
+    sc: ScText | None = None,
+    portal: PortalText | None = None,
+) -> None:
+    """``Gateway_issue_route`` after the provider's ``last`` step: the provider route ends in
+    ``role``'s lane; the ХҚО route goes on to 8-процесс at the operator (:func:`sc_issue`), the
+    portal route to 7-процесс, the result sent to the personal cabinet."""
+    gw = m.b.gateway(m.lane(role), "Жүгіну тәсілі?", id="Gateway_issue_route")
+    m.b.chain(last, gw)
+    m.b.flow(gw, m.end(role, "EndEvent_issued"), default=True)
+    if sc is not None:
+        hand = sc_issue(m, sc)
+        m.b.flow(gw, hand, condition='route == "sc"', name=ROUTE_LABELS["sc"])
+        m.b.chain(hand, m.end("sc_operator", "EndEvent_sc_issued"))
+    if portal is not None:
+        assert portal.result is not None, "the portal text gives no 7-процесс line"
+        cabinet = m.act(
+            System(
+                "Task_portal_result",
+                "portal",
+                "7-процесс: нәтижені алушының жеке кабинетіне жолдау",
+                "notify.cabinet",
+                None,
+                portal.result,
+            )
+        )
+        m.b.flow(gw, cabinet, condition='route == "portal"', name=ROUTE_LABELS["portal"])
+        m.b.chain(cabinet, m.end("portal", "EndEvent_portal_issued"))
+
+
 # --------------------------------------------------------------------------- State Corporation
 
 
@@ -226,128 +360,63 @@ class ScText:
     result_name: str = "нәтижені"
 
 
-def sc_intake(m: Model, t: ScText, refused_role: str = "sc_operator") -> tuple[Node, Node]:
-    """ХҚО intake up to 5-процесс; the ЖТ МДҚ refusal branch ends here. Returns (first, last)."""
+def sc_channel(t: ScText, role: str = "clerk") -> Channel:
+    """The ХҚО route: intake up to 5-процесс (the ЖТ МДҚ refusal by 4-процесс ends it), then
+    6-процесс and 2-шарт by the provider's ``role``, refused by 7-процесс and 8-процесс."""
     (l1, n1), (l2, n2), (l3, n3), (l4, n4), (l5, n5), (l6, n6), (l7, n7) = t.intake
-    b = m.b
-    receive = m.task(
-        Step(
-            "Task_sc_receive",
-            "sc_operator",
-            "Өтініш пен құжаттарды қабылдау (электрондық кезек)",
-            n1,
-            l1,
-        )
-    )
-    login = m.task(
-        Step(
-            "Task_sc_login",
-            "sc_operator",
-            "1-процесс: ХҚО ЫАЖ АЖО-ға логин мен парольді енгізу",
-            n2,
-            l2,
-        )
-    )
-    form = m.task(
-        Step(
-            "Task_sc_request_form",
-            "sc_operator",
-            "2-процесс: қызметті таңдау, алушының мәліметтерін енгізу",
-            n3,
-            l3,
-        )
-    )
+    (r6, m6), (r2, m2), (r7, m7), (r8, m8) = t.result
+    op = "sc_operator"
     what = "ЖТ МДҚ-ға және БНАЖ-ге сұрау" if t.proxy else "ЖТ МДҚ-ға сұрау"
-    query = m.service(
-        "sc_operator",
-        "Task_sc_gbdfl_query",
-        f"3-процесс: ЭҮШ арқылы {what}",
-        "gbdfl.lookup",
-        n4,
-        l4,
+    no_data = System(
+        "Task_sc_no_data", op, "4-процесс: мәліметтердің жоқтығы туралы хабарлама",
+        "notify.no_data", n6, l6,
     )
-    check = m.service(
-        "sc_operator",
-        "Task_sc_gbdfl_check",
-        "1-шарт: ЖТ МДҚ-да мәліметтердің бар болуын тексеру",
-        "gbdfl.check",
-        n5,
-        l5,
-        outputs="data_found:bool",
-    )
-    gw = b.gateway(m.lane("sc_operator"), "Мәліметтер бар ма?", id="Gateway_sc_data")
-    no_data = m.service(
-        "sc_operator",
-        "Task_sc_no_data",
-        "4-процесс: мәліметтердің жоқтығы туралы хабарлама",
-        "notify.no_data",
-        n6,
-        l6,
-    )
-    end_no = m.end(refused_role, "EndEvent_sc_no_data", "refused", name="Мәліметтер жоқ: бас тарту")
-    send = m.service(
-        "sc_operator",
-        "Task_sc_send",
-        "5-процесс: ЭЦҚ қойылған сұранысты ЭҮАШ АЖО-ға жолдау",
-        "egov.send",
-        n7,
-        l7,
-    )
-    b.chain(receive, login, form, query, check, gw)
-    b.flow(gw, no_data, condition="data_found == False", name="жоқ")
-    b.chain(no_data, end_no)
-    b.flow(gw, send, default=True, name="бар")
-    return receive, send
-
-
-def sc_provider_check(m: Model, t: ScText, role: str = "clerk") -> tuple[Node, Node]:
-    """6-процесс, 2-шарт and the refusal branch (7-, 8-процесс). Returns (first, ok gateway).
-
-    The caller adds the default flow from the returned gateway to the provider's work.
-    """
-    (l6, n6), (l2, n2), (l7, n7), (l8, n8) = t.result
-    b = m.b
-    reg = m.service(
-        role,
-        "Task_sc_egov_register",
-        "6-процесс: электрондық құжаттарды ЭҮАШ АЖО-да тіркеу",
-        "egov.register",
-        n6,
-        l6,
-    )
-    check = m.task(
+    intake = (
+        Step("Task_sc_receive", op, "Өтініш пен құжаттарды қабылдау (электрондық кезек)", n1, l1),
+        Step("Task_sc_login", op, "1-процесс: ХҚО ЫАЖ АЖО-ға логин мен парольді енгізу", n2, l2),
         Step(
-            "Task_sc_documents_check",
-            role,
-            "2-шарт: құжаттар топтамасының сәйкестігін тексеру",
-            n2,
-            l2,
-            inputs="documents_valid:bool",
-        )
+            "Task_sc_request_form", op,
+            "2-процесс: қызметті таңдау, алушының мәліметтерін енгізу", n3, l3,
+        ),
+        System("Task_sc_gbdfl_query", op, f"3-процесс: ЭҮШ арқылы {what}", "gbdfl.lookup", n4, l4),
+        System(
+            "Task_sc_gbdfl_check", op, "1-шарт: ЖТ МДҚ-да мәліметтердің бар болуын тексеру",
+            "gbdfl.check", n5, l5, outputs="data_found:bool",
+        ),
+        Check(
+            "Gateway_sc_data", op, "Мәліметтер бар ма?", "data_found", (no_data,),
+            "EndEvent_sc_no_data", end_name="Мәліметтер жоқ: бас тарту", ok="бар",
+        ),
+        System(
+            "Task_sc_send", op, "5-процесс: ЭЦҚ қойылған сұранысты ЭҮАШ АЖО-ға жолдау",
+            "egov.send", n7, l7,
+        ),
     )
-    gw = b.gateway(m.lane(role), "Құжаттар сәйкес пе?", id="Gateway_sc_documents")
-    refusal = m.service(
-        role,
-        "Task_sc_refusal",
-        "7-процесс: бас тарту туралы хабарламаны қалыптастыру",
-        "notify.refusal",
-        n7,
-        l7,
-    )
-    hand = m.task(
+    refusal = (
+        System(
+            "Task_sc_refusal", role, "7-процесс: бас тарту туралы хабарламаны қалыптастыру",
+            "notify.refusal", m7, r7,
+        ),
         Step(
-            "Task_sc_issue_refusal",
-            "sc_operator",
-            "8-процесс: бас тарту туралы дәлелді жауапты алушыға беру",
-            n8,
-            l8,
-        )
+            "Task_sc_issue_refusal", op,
+            "8-процесс: бас тарту туралы дәлелді жауапты алушыға беру", m8, r8,
+        ),
     )
-    end = m.end("sc_operator", "EndEvent_sc_refused", "refused")
-    b.chain(reg, check, gw)
-    b.flow(gw, refusal, condition="documents_valid == False", name="жоқ")
-    b.chain(refusal, hand, end)
-    return reg, gw
+    check = (
+        System(
+            "Task_sc_egov_register", role, "6-процесс: электрондық құжаттарды ЭҮАШ АЖО-да тіркеу",
+            "egov.register", m6, r6,
+        ),
+        Step(
+            "Task_sc_documents_check", role, "2-шарт: құжаттар топтамасының сәйкестігін тексеру",
+            m2, r2, inputs="documents_valid:bool",
+        ),
+        Check(
+            "Gateway_sc_documents", role, "Құжаттар сәйкес пе?", "documents_valid", refusal,
+            "EndEvent_sc_refused",
+        ),
+    )
+    return Channel("sc", intake, check)
 
 
 def sc_issue(m: Model, t: ScText) -> Node:
@@ -370,7 +439,8 @@ def sc_issue(m: Model, t: ScText) -> Node:
 @dataclass(frozen=True)
 class PortalText:
     """Lines of a portal section: 1) registration, 1-процесс, 1-шарт, 2-процесс, 3-процесс, 2-шарт,
-    4-процесс, 5-процесс, 3-шарт, 6-процесс, 7-процесс (the 2015 texts give no norms)."""
+    4-процесс, 5-процесс, 3-шарт, 6-процесс, and, where the result goes straight to the personal
+    cabinet, 7-процесс (the 2015 texts give no norms)."""
 
     register: int
     login: int
@@ -382,127 +452,72 @@ class PortalText:
     send: int
     documents_check: int
     documents_refusal: int
+    result: int | None = None
 
 
-def portal_intake(m: Model, t: PortalText, request_inputs: str | None = None) -> tuple[Node, Node]:
-    """Portal: registration, authorisation (1-шарт), request, ЭЦҚ check (2-шарт), sending to the
-    provider. Refusal branches end here. Returns (first, last = 5-процесс)."""
-    b = m.b
-    register = m.task(
+def _portal_check(what: str, role: str, question: str, refusal: str, line: int) -> Check:
+    """A portal N-шарт on ``<what>_valid``: a "no" is the message ``refusal`` (``line``) sent to
+    the personal cabinet, and the request ends there."""
+    message = System(f"Task_portal_{what}_refusal", "portal", refusal, "notify.cabinet", None, line)
+    return Check(
+        f"Gateway_portal_{what}", role, question, f"{what}_valid", (message,),
+        f"EndEvent_portal_{what}_refused",
+    )
+
+
+def portal_channel(
+    t: PortalText, role: str = "clerk", request_inputs: str | None = None
+) -> Channel:
+    """The portal route: registration, authorisation (1-шарт), the request, the ЭЦҚ check
+    (2-шарт) and sending to the provider, each refusal sent to the cabinet; then 3-шарт, the
+    provider's ``role`` checks the documents (refused by 6-процесс)."""
+    intake = (
         Step(
-            "Task_portal_register",
-            "applicant",
-            "Порталда ЖСН және пароль арқылы тіркелу",
-            None,
-            t.register,
-        )
-    )
-    login = m.task(
+            "Task_portal_register", "applicant", "Порталда ЖСН және пароль арқылы тіркелу",
+            None, t.register,
+        ),
         Step(
-            "Task_portal_login",
-            "applicant",
-            "1-процесс: порталға ЖСН мен парольді енгізу",
-            None,
-            t.login,
-        )
-    )
-    auth = m.service(
-        "portal",
-        "Task_portal_authorize",
-        "1-шарт: алушы мәліметтерінің дұрыстығын тексеру",
-        "portal.authorize",
-        None,
-        t.auth_check,
-        outputs="auth_valid:bool",
-    )
-    gw_auth = b.gateway(m.lane("portal"), "Авторизация расталды ма?", id="Gateway_portal_auth")
-    auth_ref = m.service(
-        "portal",
-        "Task_portal_auth_refusal",
-        "2-процесс: авторизациядан бас тарту туралы хабарлама",
-        "notify.cabinet",
-        None,
-        t.auth_refusal,
-    )
-    end_auth = m.end("portal", "EndEvent_portal_auth_refused", "refused")
-    request = m.task(
+            "Task_portal_login", "applicant", "1-процесс: порталға ЖСН мен парольді енгізу",
+            None, t.login,
+        ),
+        System(
+            "Task_portal_authorize", "portal", "1-шарт: алушы мәліметтерінің дұрыстығын тексеру",
+            "portal.authorize", None, t.auth_check, outputs="auth_valid:bool",
+        ),
+        _portal_check(
+            "auth", "portal", "Авторизация расталды ма?",
+            "2-процесс: авторизациядан бас тарту туралы хабарлама", t.auth_refusal,
+        ),
         Step(
-            "Task_portal_request",
-            "applicant",
-            "3-процесс: сұраныс нысанын толтыру, құжаттарды жалғау, ЭЦҚ таңдау",
-            None,
-            t.request,
+            "Task_portal_request", "applicant",
+            "3-процесс: сұраныс нысанын толтыру, құжаттарды жалғау, ЭЦҚ таңдау", None, t.request,
             inputs=request_inputs,
-        )
+        ),
+        System(
+            "Task_portal_signature", "portal", "2-шарт: ЭЦҚ тіркеу куәлігін тексеру",
+            "signature.verify", None, t.signature_check, outputs="signature_valid:bool",
+        ),
+        _portal_check(
+            "signature", "portal", "ЭЦҚ расталды ма?",
+            "4-процесс: ЭЦҚ расталмауына байланысты бас тарту", t.signature_refusal,
+        ),
+        System(
+            "Task_portal_send", "portal", "5-процесс: сұранысты ЭҮШ арқылы ЭҮАШ АЖО-ға жолдау",
+            "egov.send", None, t.send,
+        ),
     )
-    sig = m.service(
-        "portal",
-        "Task_portal_signature",
-        "2-шарт: ЭЦҚ тіркеу куәлігін тексеру",
-        "signature.verify",
-        None,
-        t.signature_check,
-        outputs="signature_valid:bool",
-    )
-    gw_sig = b.gateway(m.lane("portal"), "ЭЦҚ расталды ма?", id="Gateway_portal_signature")
-    sig_ref = m.service(
-        "portal",
-        "Task_portal_signature_refusal",
-        "4-процесс: ЭЦҚ расталмауына байланысты бас тарту",
-        "notify.cabinet",
-        None,
-        t.signature_refusal,
-    )
-    end_sig = m.end("portal", "EndEvent_portal_signature_refused", "refused")
-    send = m.service(
-        "portal",
-        "Task_portal_send",
-        "5-процесс: сұранысты ЭҮШ арқылы ЭҮАШ АЖО-ға жолдау",
-        "egov.send",
-        None,
-        t.send,
-    )
-    b.chain(register, login, auth, gw_auth)
-    b.flow(gw_auth, auth_ref, condition="auth_valid == False", name="жоқ")
-    b.chain(auth_ref, end_auth)
-    b.flow(gw_auth, request, default=True, name="иә")
-    b.chain(request, sig, gw_sig)
-    b.flow(gw_sig, sig_ref, condition="signature_valid == False", name="жоқ")
-    b.chain(sig_ref, end_sig)
-    b.flow(gw_sig, send, default=True, name="иә")
-    return register, send
-
-
-def portal_provider_check(m: Model, t: PortalText, role: str = "clerk") -> tuple[Node, Node]:
-    """3-шарт (the provider checks the documents) and the 6-процесс refusal branch.
-
-    Returns (check task, ok gateway); the caller adds the default flow from the gateway.
-    """
-    b = m.b
-    check = m.task(
+    check = (
         Step(
-            "Task_portal_documents_check",
-            role,
-            "3-шарт: құжаттар топтамасының сәйкестігін тексеру",
-            None,
-            t.documents_check,
+            "Task_portal_documents_check", role,
+            "3-шарт: құжаттар топтамасының сәйкестігін тексеру", None, t.documents_check,
             inputs="documents_valid:bool",
-        )
+        ),
+        _portal_check(
+            "documents", role, "Құжаттар сәйкес пе?",
+            "6-процесс: құжаттардағы кемшіліктерге байланысты бас тарту", t.documents_refusal,
+        ),
     )
-    gw = b.gateway(m.lane(role), "Құжаттар сәйкес пе?", id="Gateway_portal_documents")
-    refusal = m.service(
-        "portal",
-        "Task_portal_documents_refusal",
-        "6-процесс: құжаттардағы кемшіліктерге байланысты бас тарту",
-        "notify.cabinet",
-        None,
-        t.documents_refusal,
-    )
-    end = m.end("portal", "EndEvent_portal_documents_refused", "refused")
-    b.chain(check, gw)
-    b.flow(gw, refusal, condition="documents_valid == False", name="жоқ")
-    b.chain(refusal, end)
-    return check, gw
+    return Channel("portal", intake, check)
 
 
 # ------------------------------------------------------------------------------ translations
@@ -570,7 +585,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "7-процесс: нәтижені алушының жеке кабинетіне жолдау": (
         "Процесс 7: направление результата в личный кабинет",
         "Process 7: send the result to the personal cabinet"),
-    # -- State Corporation procedure (sc_intake, sc_provider_check, sc_issue)
+    # -- State Corporation procedure (sc_channel, sc_issue)
     "Өтініш пен құжаттарды қабылдау (электрондық кезек)": (
         "Прием заявления и документов (электронная очередь)",
         "Receive the application and documents (e-queue)"),
@@ -610,7 +625,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "8-процесс: нәтижені ХҚО арқылы алушыға беру": (
         "Процесс 8: выдача результата через Госкорпорацию",
         "Process 8: hand the result over at the State Corporation"),
-    # -- e-gov portal procedure (portal_intake, portal_provider_check)
+    # -- e-gov portal procedure (portal_channel, issue_by_route)
     "Порталда ЖСН және пароль арқылы тіркелу": (
         "Регистрация на портале по ИИН и паролю",
         "Register on the portal with IIN and password"),

@@ -8,20 +8,20 @@ written down in processes/NOTES.md ("Seed 003").
 
 from __future__ import annotations
 
-from regflow.workflows.builder import ProcessBuilder
+from regflow.workflows.builder import Node, ProcessBuilder
 
 from .common import (
     Model,
     PortalText,
     ScText,
     Step,
+    channel,
     conditional_norm,
+    issue_by_route,
     new_model,
-    portal_intake,
-    portal_provider_check,
-    sc_intake,
+    portal_channel,
+    sc_channel,
     sc_issue,
-    sc_provider_check,
     steps,
     translate,
 )
@@ -378,11 +378,7 @@ def reg_semey() -> ProcessBuilder:
     b.chain(sc_hand, gw_issue_merge, pay, m.end("pension_centre", "EndEvent_issued"))
 
     m.route(register, "provider", first=True)
-    first, last = sc_intake(m, SC_SEMEY)
-    m.route(first, "sc")
-    reg, ok = sc_provider_check(m, SC_SEMEY)
-    b.chain(last, reg)
-    b.flow(ok, register, default=True, name="иә")
+    channel(m, sc_channel(SC_SEMEY), register)
     return b
 
 
@@ -390,7 +386,23 @@ def reg_semey() -> ProcessBuilder:
 
 PORTAL_SOCIAL = PortalText(register=672, login=674, auth_check=676, auth_refusal=678,
                            request=680, signature_check=682, signature_refusal=684, send=686,
-                           documents_check=688, documents_refusal=690)
+                           documents_check=688, documents_refusal=690, result=692)
+
+
+def _prepare_notification(
+    m: Model, prefix: str, norm: str, line: int, incomplete_line: int, result: str
+) -> tuple[Node, Node]:
+    """The officer's step of regulation 7 on either route: ``norm`` for a complete set (line),
+    20 working days when documents are missing (incomplete_line). Returns (split, merge)."""
+    return conditional_norm(
+        m, f"{prefix}documents_complete", "documents_complete",
+        when_false=Step(f"Task_{prefix}prepare_incomplete", "officer",
+                        "Құжаттарды қарау, хабарламаны дайындау (құжаттар жетіспегенде)",
+                        "20 working days", incomplete_line, result),
+        otherwise=Step(f"Task_{prefix}prepare", "officer", "Құжаттарды қарау, хабарламаны дайындау",
+                       norm, line, result),
+        name="Құжаттар толық па?",
+    )
 
 
 def reg_social_aid() -> ProcessBuilder:
@@ -415,29 +427,14 @@ def reg_social_aid() -> ProcessBuilder:
         Step("Task_assign", "head", "Құжаттармен танысу, жауапты орындаушыны анықтау",
              "1 working day", 590, R[592], inputs="documents_complete:bool"),
     ])
-    split, merge = conditional_norm(
-        m, "documents_complete", "documents_complete",
-        when_false=Step("Task_prepare_incomplete", "officer",
-                        "Құжаттарды қарау, хабарламаны дайындау (құжаттар жетіспегенде)",
-                        "20 working days", 596, R[598]),
-        otherwise=Step("Task_prepare", "officer", "Құжаттарды қарау, хабарламаны дайындау",
-                       "6 working days", 594, R[598]),
-        name="Құжаттар толық па?",
-    )
+    split, merge = _prepare_notification(m, "", "6 working days", 594, 596, R[598])
     sign, issue = steps(m, [
         Step("Task_sign", "head", "Хабарламаға қол қою", "1 working day", 600, R[602]),
         Step("Task_issue", "clerk", "Хабарламаны тіркеу, алушыға беру", "15 minutes", 604, R[606]),
     ])
     b.chain(assign, split)
     b.chain(merge, sign)
-    gw_issue = b.gateway(m.lane("clerk"), "Жүгіну тәсілі?", id="Gateway_issue_route")
-    b.chain(issue, gw_issue)
-    b.flow(gw_issue, m.end("clerk", "EndEvent_issued"), default=True)
-    cabinet = m.service("portal", "Task_portal_result",
-                        "7-процесс: нәтижені алушының жеке кабинетіне жолдау", "notify.cabinet",
-                        None, 692)
-    b.flow(gw_issue, cabinet, condition='route == "portal"', name="портал")
-    b.chain(cabinet, m.end("portal", "EndEvent_portal_issued"))
+    issue_by_route(m, issue, "clerk", portal=PORTAL_SOCIAL)
     m.route(register, "provider", first=True)
 
     # rural akim route (608-650)
@@ -454,15 +451,7 @@ def reg_social_aid() -> ProcessBuilder:
         Step("Task_akim_provider_assign", "head", "Құжаттармен танысу, жауапты орындаушыны белгілеу",
              "1 working day", 630, R[632], inputs="documents_complete:bool"),
     ])
-    a_split, a_merge = conditional_norm(
-        m, "akim_documents_complete", "documents_complete",
-        when_false=Step("Task_akim_prepare_incomplete", "officer",
-                        "Құжаттарды қарау, хабарламаны дайындау (құжаттар жетіспегенде)",
-                        "20 working days", 636, R[638]),
-        otherwise=Step("Task_akim_prepare", "officer", "Құжаттарды қарау, хабарламаны дайындау",
-                       "2 working days", 634, R[638]),
-        name="Құжаттар толық па?",
-    )
+    a_split, a_merge = _prepare_notification(m, "akim_", "2 working days", 634, 636, R[638])
     akim_tail = steps(m, [
         Step("Task_akim_provider_sign", "head", "Хабарламаға қол қою", "1 working day", 640, R[642]),
         Step("Task_akim_provider_send", "clerk", "Хабарламаны тіркеу, ауылдық округ әкіміне жолдау",
@@ -475,11 +464,7 @@ def reg_social_aid() -> ProcessBuilder:
     m.route(akim[0], "akim")
 
     # portal route (670-692): the provider's work is section 2's provider route
-    first, last = portal_intake(m, PORTAL_SOCIAL)
-    m.route(first, "portal")
-    check, ok = portal_provider_check(m, PORTAL_SOCIAL)
-    b.chain(last, check)
-    b.flow(ok, register, default=True, name="иә")
+    channel(m, portal_channel(PORTAL_SOCIAL), register)
     return b
 
 
@@ -492,7 +477,7 @@ SC_HOME = ScText(
 )
 PORTAL_HOME = PortalText(register=810, login=812, auth_check=814, auth_refusal=816, request=818,
                          signature_check=820, signature_refusal=822, send=824,
-                         documents_check=826, documents_refusal=828)
+                         documents_check=826, documents_refusal=828, result=830)
 
 
 def reg_home_schooling() -> ProcessBuilder:
@@ -515,30 +500,10 @@ def reg_home_schooling() -> ProcessBuilder:
         Step("Task_issue", "clerk", "Хабарламаны тіркеу, алушыға беру", "15 minutes", 764, R[766]),
     ])
     register, issue = nodes[0], nodes[-1]
-    gw_issue = b.gateway(m.lane("clerk"), "Жүгіну тәсілі?", id="Gateway_issue_route")
-    b.chain(issue, gw_issue)
-    b.flow(gw_issue, m.end("clerk", "EndEvent_issued"), default=True)
-    sc_hand = sc_issue(m, SC_HOME)
-    b.flow(gw_issue, sc_hand, condition='route == "sc"', name="ХҚО")
-    b.chain(sc_hand, m.end("sc_operator", "EndEvent_sc_issued"))
-    cabinet = m.service("portal", "Task_portal_result",
-                        "7-процесс: нәтижені алушының жеке кабинетіне жолдау", "notify.cabinet",
-                        None, 830)
-    b.flow(gw_issue, cabinet, condition='route == "portal"', name="портал")
-    b.chain(cabinet, m.end("portal", "EndEvent_portal_issued"))
+    issue_by_route(m, issue, "clerk", sc=SC_HOME, portal=PORTAL_HOME)
     m.route(register, "provider", first=True)
-
-    first, last = sc_intake(m, SC_HOME)
-    m.route(first, "sc")
-    reg, ok = sc_provider_check(m, SC_HOME)
-    b.chain(last, reg)
-    b.flow(ok, register, default=True, name="иә")
-
-    first, last = portal_intake(m, PORTAL_HOME)
-    m.route(first, "portal")
-    check, ok = portal_provider_check(m, PORTAL_HOME)
-    b.chain(last, check)
-    b.flow(ok, register, default=True, name="иә")
+    channel(m, sc_channel(SC_HOME), register)
+    channel(m, portal_channel(PORTAL_HOME), register)
     return b
 
 
@@ -624,10 +589,8 @@ def reg_foreign_labour() -> ProcessBuilder:
     b.chain(extension, end_issued)
 
     # portal route (941-969)
-    first, last = portal_intake(m, PORTAL_LABOUR, request_inputs="applicant_type:str, request_type:str")
-    m.route(first, "portal")
-    check, ok = portal_provider_check(m, PORTAL_LABOUR, role="officer")
-    b.chain(last, check)
+    ok = channel(m, portal_channel(PORTAL_LABOUR, role="officer",
+                                   request_inputs="applicant_type:str, request_type:str"), None)
     accepted = m.service("portal", "Task_portal_accepted",
                          "6-процесс: сұраныстың қабылданғаны туралы мәртебе", "notify.cabinet",
                          None, 961)
@@ -696,19 +659,9 @@ def reg_oralman() -> ProcessBuilder:
              "30 minutes", 1071, R[1073]),
     ])
     b.flow(gw, nodes[0], default=True, name="жоқ")
-    gw_issue = b.gateway(m.lane("officer"), "Жүгіну тәсілі?", id="Gateway_issue_route")
-    b.chain(nodes[-1], gw_issue)
-    b.flow(gw_issue, m.end("officer", "EndEvent_issued"), default=True)
-    sc_hand = sc_issue(m, SC_ORALMAN)
-    b.flow(gw_issue, sc_hand, condition='route == "sc"', name="ХҚО")
-    b.chain(sc_hand, m.end("sc_operator", "EndEvent_sc_issued"))
+    issue_by_route(m, nodes[-1], "officer", sc=SC_ORALMAN)
     m.route(check, "provider", first=True)
-
-    first, last = sc_intake(m, SC_ORALMAN)
-    m.route(first, "sc")
-    reg, ok = sc_provider_check(m, SC_ORALMAN)
-    b.chain(last, reg)
-    b.flow(ok, check, default=True, name="иә")
+    channel(m, sc_channel(SC_ORALMAN), check)
     return b
 
 

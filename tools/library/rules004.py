@@ -16,7 +16,10 @@ Every norm is typed from the text; ``source`` is the seed line it is written on.
 
 from __future__ import annotations
 
-from regflow.workflows.builder import ProcessBuilder
+from collections.abc import Callable
+from typing import Any
+
+from regflow.workflows.builder import Node, ProcessBuilder
 from regflow.workflows.schedules import load_schedules
 
 from .common import translate
@@ -165,6 +168,38 @@ def src(line: int) -> str:
     return f"{SEED}:{line}"
 
 
+def _front_office(
+    b: ProcessBuilder,
+    route: Node,
+    merge: Node,
+    prefix: str,
+    route_flow: dict[str, Any],
+    wait: Node,
+    accept: Node,
+    then: Callable[[], Node],
+) -> None:
+    """A counter route (the State Corporation, the provider's reception; points 6, 8, 9): from
+    ``Gateway_route`` the applicant waits (``wait``), hands in the documents (``accept``, which
+    asks ``documents_complete``); an incomplete or expired set is refused with the receipt of
+    annex 4 (point 8, line 28), a complete one goes on to ``then`` (the data into "Е-Собес",
+    added after the refusal branch) and the common assessment at ``merge``."""
+    lane = accept.lane
+    complete = b.gateway(lane, "Құжаттар топтамасы толық па?", id=f"Gateway_{prefix}_documents")
+    refuse = b.user_task(
+        lane, "Құжаттарды қабылдаудан бас тарту туралы қолхат беру (4-қосымша)", source=src(28),
+        id=f"Task_{prefix}_refuse_acceptance",
+    )
+    refused = b.end(lane, "Құжаттарды қабылдаудан бас тартылды", outcome="refused",
+                    id=f"End_{prefix}_refused_acceptance")
+    data = then()
+    b.flow(route, wait, **route_flow)
+    b.chain(wait, accept, complete)
+    b.flow(complete, refuse, condition="documents_complete == False", name="толық емес")
+    b.flow(refuse, refused)
+    b.flow(complete, data, default=True, name="толық")
+    b.flow(data, merge)
+
+
 def build_service() -> ProcessBuilder:
     b = ProcessBuilder(
         key=SERVICE_KEY,
@@ -214,66 +249,47 @@ def build_service() -> ProcessBuilder:
     merge = b.gateway(social, None, id="Gateway_accepted")
 
     # --- State Corporation (points 6, 8, 9, 11; annex 3 lines 209-210) --------------------------
-    sc_wait = b.user_task(
-        applicant, "Мемлекеттік корпорацияда кезек күту", norm="15 minutes", source=src(209),
-        id="Task_sc_wait",
+    _front_office(
+        b, route, merge, "sc", {"default": True, "name": "Мемлекеттік корпорация"},
+        wait=b.user_task(
+            applicant, "Мемлекеттік корпорацияда кезек күту", norm="15 minutes", source=src(209),
+            id="Task_sc_wait",
+        ),
+        accept=b.user_task(
+            sc, "Құжаттарды қабылдау және толықтығын тексеру", norm="15 minutes", source=src(210),
+            inputs="documents_complete:bool",
+            result="Нәтижесі – құжаттардың қабылданғаны туралы қолхат (6-тармақ, 21-жол)",
+            properties={"count_first_day": "false", "count_first_day_source": src(37)},
+            id="Task_sc_accept",
+        ),
+        then=lambda: b.service_task(
+            sc, "Өтініш деректерін \"Е-Собес\" ААЖ-ға автоматты түрде беру",
+            handler="esobes.submit", source=src(33), id="Task_sc_esobes",
+        ),
     )
-    sc_accept = b.user_task(
-        sc, "Құжаттарды қабылдау және толықтығын тексеру", norm="15 minutes", source=src(210),
-        inputs="documents_complete:bool",
-        result="Нәтижесі – құжаттардың қабылданғаны туралы қолхат (6-тармақ, 21-жол)",
-        properties={"count_first_day": "false", "count_first_day_source": src(37)},
-        id="Task_sc_accept",
-    )
-    sc_complete = b.gateway(sc, "Құжаттар топтамасы толық па?", id="Gateway_sc_documents")
-    sc_refuse = b.user_task(
-        sc, "Құжаттарды қабылдаудан бас тарту туралы қолхат беру (4-қосымша)", source=src(28),
-        id="Task_sc_refuse_acceptance",
-    )
-    sc_refused = b.end(sc, "Құжаттарды қабылдаудан бас тартылды", outcome="refused",
-                       id="End_sc_refused_acceptance")
-    sc_transfer = b.service_task(
-        sc, "Өтініш деректерін \"Е-Собес\" ААЖ-ға автоматты түрде беру", handler="esobes.submit",
-        source=src(33), id="Task_sc_esobes",
-    )
-    b.flow(route, sc_wait, default=True, name="Мемлекеттік корпорация")
-    b.chain(sc_wait, sc_accept, sc_complete)
-    b.flow(sc_complete, sc_refuse, condition="documents_complete == False", name="толық емес")
-    b.flow(sc_refuse, sc_refused)
-    b.flow(sc_complete, sc_transfer, default=True, name="толық")
-    b.flow(sc_transfer, merge)
 
     # --- provider (points 6, 8, 9; lines 209-210) -----------------------------------------------
-    pr_wait = b.user_task(
-        applicant, "Көрсетілетін қызметті берушіде кезек күту", norm="30 minutes", source=src(209),
-        id="Task_provider_wait",
-    )
-    pr_accept = b.user_task(
-        clerk, "Құжаттарды қабылдау және тіркеу", norm="30 minutes", source=src(210),
-        inputs="documents_complete:bool",
-        result=(
-            "Нәтижесі – тіркелген және қызметті алатын күні, қабылдаған адамның тегі мен аты-жөні "
-            "көрсетілген талон (6-тармақ, 22-жол)"
+    _front_office(
+        b, route, merge, "provider",
+        {"condition": 'route == "provider"', "name": "көрсетілетін қызметті беруші"},
+        wait=b.user_task(
+            applicant, "Көрсетілетін қызметті берушіде кезек күту", norm="30 minutes",
+            source=src(209), id="Task_provider_wait",
         ),
-        id="Task_provider_accept",
+        accept=b.user_task(
+            clerk, "Құжаттарды қабылдау және тіркеу", norm="30 minutes", source=src(210),
+            inputs="documents_complete:bool",
+            result=(
+                "Нәтижесі – тіркелген және қызметті алатын күні, қабылдаған адамның тегі мен "
+                "аты-жөні көрсетілген талон (6-тармақ, 22-жол)"
+            ),
+            id="Task_provider_accept",
+        ),
+        then=lambda: b.user_task(
+            officer, "Өтініш деректерін \"Е-Собес\" ААЖ-ға енгізу", source=src(32),
+            id="Task_provider_esobes",
+        ),
     )
-    pr_complete = b.gateway(clerk, "Құжаттар топтамасы толық па?", id="Gateway_provider_documents")
-    pr_refuse = b.user_task(
-        clerk, "Құжаттарды қабылдаудан бас тарту туралы қолхат беру (4-қосымша)", source=src(28),
-        id="Task_provider_refuse_acceptance",
-    )
-    pr_refused = b.end(clerk, "Құжаттарды қабылдаудан бас тартылды", outcome="refused",
-                       id="End_provider_refused_acceptance")
-    pr_esobes = b.user_task(
-        officer, "Өтініш деректерін \"Е-Собес\" ААЖ-ға енгізу", source=src(32),
-        id="Task_provider_esobes",
-    )
-    b.flow(route, pr_wait, condition='route == "provider"', name="көрсетілетін қызметті беруші")
-    b.chain(pr_wait, pr_accept, pr_complete)
-    b.flow(pr_complete, pr_refuse, condition="documents_complete == False", name="толық емес")
-    b.flow(pr_refuse, pr_refused)
-    b.flow(pr_complete, pr_esobes, default=True, name="толық")
-    b.flow(pr_esobes, merge)
 
     # --- portal (points 6, 8, 9) ----------------------------------------------------------------
     po_accept = b.service_task(

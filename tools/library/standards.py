@@ -19,6 +19,7 @@ A step's ``source`` is the seed line of its norm; a step without a norm in the t
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -240,103 +241,67 @@ class _Template:
         """Provider's office (or the ambulance's phone/mobile channel)."""
         e = self.e
         steps: list[Node] = []
-        waiting, waiting_src = _norm(e, "waiting", route)
-        if waiting:
+        if _norm(e, "waiting", route)[0]:
             steps.append(
-                self.b.user_task(
-                    self.lane("applicant"),
+                self._step(
+                    route, "wait", "waiting", self.lane("applicant"),
                     "Құжаттарды тапсыру үшін кезек күту",
-                    norm=waiting,
-                    source=waiting_src,
-                    id=f"Task_{route}_wait",
                 )
             )
         accept_role, accept_lane, accept_name = e.get(
             "accept", ["clerk", None, "Құжаттарды қабылдау"]
         )
-        counter, counter_src = _norm(e, "counter", route)
         steps.append(
-            self.b.user_task(
-                self.lane(accept_role, accept_lane),
-                accept_name,
-                norm=counter,
-                source=counter_src,
-                id=f"Task_{route}_accept",
+            self._step(
+                route, "accept", "counter", self.lane(accept_role, accept_lane), accept_name
             )
         )
         work_role, work_lane, work_name = e.get(
             "work", ["officer", None, "Мемлекеттік қызметті көрсету (құжаттарды қарау)"]
         )
-        deadline, deadline_src = _norm(e, "deadline", route)
-        work = self.b.user_task(
-            self.lane(work_role, work_lane),
-            work_name,
-            norm=deadline,
-            source=deadline_src,
+        work = self._step(
+            route, "work", "deadline", self.lane(work_role, work_lane), work_name,
             result=f"Нәтижесі – {e['result']}",
             inputs=f"{GROUNDS}:bool" if self.refusal else None,
-            id=f"Task_{route}_work",
         )
         steps.append(work)
         self.b.chain(*steps)
-        work_lane_obj = self.lane(work_role, work_lane)
         issued = self.b.end(
-            work_lane_obj, "Нәтиже берілді", outcome="issued", id=f"End_{route}_issued"
+            work.lane, "Нәтиже берілді", outcome="issued", id=f"End_{route}_issued"
         )
-        if self.refusal:
-            decide = self.b.gateway(
-                work_lane_obj,
-                "Бас тарту үшін негіздер бар ма?",
-                id=f"Gateway_{route}_grounds",
-                properties={"source": self.grounds_source},
-            )
-            refused = self.b.end(
-                work_lane_obj,
-                "Дәлелді бас тарту берілді",
-                outcome="refused",
-                id=f"End_{route}_refused",
-            )
-            self.b.flow(work, decide)
-            self.b.flow(decide, refused, condition=f"{GROUNDS} == True", name="негіздер бар")
-            self.b.flow(decide, issued, default=True, name="негіздер жоқ")
-        else:
-            self.b.flow(work, issued)
+        self._decide(
+            route,
+            work,
+            lambda: [
+                self.b.end(
+                    work.lane, "Дәлелді бас тарту берілді", outcome="refused",
+                    id=f"End_{route}_refused",
+                )
+            ],
+            issued,
+        )
         return steps[0]
 
     def route_portal(self, route: str) -> Node:
         e = self.e
         portal = self.lane("portal", schedule="portal")
-        waiting, waiting_src = _norm(e, "waiting", route)
-        accept = self.b.service_task(
-            portal,
-            "Электрондық сұрау салуды қабылдау (жеке кабинетте мәртебе)",
-            handler="portal.accept",
-            norm=waiting,
-            source=waiting_src,
-            id=f"Task_{route}_accept",
+        accept = self._step(
+            route, "accept", "waiting", portal,
+            "Электрондық сұрау салуды қабылдау (жеке кабинетте мәртебе)", handler="portal.accept",
         )
-        deadline, deadline_src = _norm(e, "deadline", route)
         result = f"Нәтижесі – {e['result']}"
         if e.get("automated"):
-            work = self.b.service_task(
-                portal,
-                "Мәліметтерді қалыптастыру (келісімді тексеру)",
+            work = self._step(
+                route, "work", "deadline", portal, "Мәліметтерді қалыптастыру (келісімді тексеру)",
                 handler="provider.lookup",
-                norm=deadline,
-                source=deadline_src,
                 result=result,
-                id=f"Task_{route}_work",
                 properties={"outputs": f"{GROUNDS}:bool"} if self.refusal else None,
             )
         else:
-            work = self.b.user_task(
-                self.lane("officer"),
-                "Электрондық сұрау салуды қарау",
-                norm=deadline,
-                source=deadline_src,
+            work = self._step(
+                route, "work", "deadline", self.lane("officer"), "Электрондық сұрау салуды қарау",
                 result=result,
                 inputs=f"{GROUNDS}:bool" if self.refusal else None,
-                id=f"Task_{route}_work",
             )
         send = self.b.service_task(
             portal,
@@ -347,29 +312,66 @@ class _Template:
         issued = self.b.end(portal, "Нәтиже жіберілді", outcome="issued", id=f"End_{route}_issued")
         self.b.chain(accept, work)
         self.b.chain(send, issued)
-        if self.refusal:
-            decide = self.b.gateway(
-                work.lane,
-                "Бас тарту үшін негіздер бар ма?",
-                id=f"Gateway_{route}_grounds",
-                properties={"source": self.grounds_source},
-            )
-            send_refusal = self.b.service_task(
-                portal,
-                "Дәлелді бас тартуды жеке кабинетке жіберу",
-                handler="notify.cabinet",
-                id=f"Task_{route}_send_refusal",
-            )
-            refused = self.b.end(
-                portal, "Дәлелді бас тарту жіберілді", outcome="refused", id=f"End_{route}_refused"
-            )
-            self.b.flow(work, decide)
-            self.b.flow(decide, send_refusal, condition=f"{GROUNDS} == True", name="негіздер бар")
-            self.b.flow(decide, send, default=True, name="негіздер жоқ")
-            self.b.flow(send_refusal, refused)
-        else:
-            self.b.flow(work, send)
+        self._decide(
+            route,
+            work,
+            lambda: [
+                self.b.service_task(
+                    portal,
+                    "Дәлелді бас тартуды жеке кабинетке жіберу",
+                    handler="notify.cabinet",
+                    id=f"Task_{route}_send_refusal",
+                ),
+                self.b.end(
+                    portal, "Дәлелді бас тарту жіберілді", outcome="refused",
+                    id=f"End_{route}_refused",
+                ),
+            ],
+            send,
+        )
         return accept
+
+    def _step(
+        self,
+        route: str,
+        suffix: str,
+        term: str,
+        lane: Any,
+        name: str,
+        handler: str | None = None,
+        **extra: Any,
+    ) -> Node:
+        """The step ``Task_<route>_<suffix>`` whose norm is the route's ``term`` in the
+        catalogue (waiting, counter or deadline), with the line it is written on: a user task,
+        or the portal's service task when a ``handler`` is given."""
+        norm, source = _norm(self.e, term, route)
+        ident = f"Task_{route}_{suffix}"
+        if handler:
+            return self.b.service_task(
+                lane, name, handler=handler, norm=norm, source=source, id=ident, **extra
+            )
+        return self.b.user_task(lane, name, norm=norm, source=source, id=ident, **extra)
+
+    def _decide(
+        self, route: str, work: Node, refusal: Callable[[], list[Node]], result: Node
+    ) -> None:
+        """After ``work``, the decision on the standard's refusal grounds (``grounds_found``):
+        "негіздер бар" -> the ``refusal`` steps (added here, after the gateway), "негіздер жоқ"
+        -> ``result``. A standard without refusal grounds goes straight on to ``result``."""
+        if not self.refusal:
+            self.b.flow(work, result)
+            return
+        decide = self.b.gateway(
+            work.lane,
+            "Бас тарту үшін негіздер бар ма?",
+            id=f"Gateway_{route}_grounds",
+            properties={"source": self.grounds_source},
+        )
+        nodes = refusal()
+        self.b.flow(work, decide)
+        self.b.flow(decide, nodes[0], condition=f"{GROUNDS} == True", name="негіздер бар")
+        self.b.flow(decide, result, default=True, name="негіздер жоқ")
+        self.b.chain(*nodes)
 
 
 def build_one(entry: dict[str, Any]) -> ProcessBuilder:
