@@ -97,8 +97,9 @@ def _drop_pg(url: str) -> None:
 # --- engine rate -------------------------------------------------------------------------------
 
 
-def engine_rate(url: str, n: int) -> dict[str, float]:
-    """Applications and task completions per second through the service layer."""
+def service_runner(url: str) -> Callable[[], int]:
+    """One application of the wheelchair regulation filed and worked to its end through the
+    service layer (applications.start / complete, each one transaction): returns its tasks."""
     from regflow.services import applications
     from regflow.services.processes import deploy
 
@@ -106,18 +107,49 @@ def engine_rate(url: str, n: int) -> dict[str, float]:
     deploy(ctx, [MODEL])
 
     def one() -> int:
-        app = applications.start(ctx, KEY)
-        done, open_steps = 0, app.open_steps
+        done, open_steps = 0, applications.start(ctx, KEY).open_steps
         while open_steps:
             open_steps = applications.complete(ctx, open_steps[0], "bench").open_steps
             done += 1
         return done
 
-    one()  # warm caches (parsed spec, calendars)
-    started = time.perf_counter()
-    tasks = sum(one() for _ in range(n))
-    elapsed = time.perf_counter() - started
-    return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+    return one
+
+
+def paired_rates(
+    runners: dict[str, Callable[[], int]], apps: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Every runner in turn, ``rounds`` times, ``apps // rounds`` applications each: the runs
+    being compared meet the same moments of a shared, noisy machine. Per runner: the median of
+    its rounds' rates; :func:`ratio` takes the median of the per-round ratios."""
+    per_round = max(1, apps // rounds)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
+    totals = dict.fromkeys(runners, 0)
+    for run in runners.values():
+        run()  # warm caches (parsed spec, calendars, compiled statements)
+    for _ in range(rounds):
+        for name, run in runners.items():
+            started = time.perf_counter()
+            tasks = sum(run() for _ in range(per_round))
+            elapsed = time.perf_counter() - started
+            samples[name].append((per_round / elapsed, tasks / elapsed))
+            totals[name] += tasks
+    return {
+        name: {
+            "apps_per_s": statistics.median(a for a, _ in got),
+            "tasks_per_s": statistics.median(t for _, t in got),
+            "rounds_tasks_per_s": [t for _, t in got],
+            "applications": per_round * rounds,
+            "tasks": totals[name],
+        }
+        for name, got in samples.items()
+    }
+
+
+def ratio(rates: dict[str, dict[str, float]], a: str, b: str) -> float:
+    """Median over the rounds of a's rate divided by b's rate in the same round."""
+    pairs = zip(rates[a]["rounds_tasks_per_s"], rates[b]["rounds_tasks_per_s"], strict=True)
+    return statistics.median(x / y for x, y in pairs)
 
 
 def parallel_rate(url: str, n: int, processes: int) -> dict[str, float]:
@@ -153,22 +185,17 @@ def _rate_worker(url: str, n: int) -> None:
     print(tasks)
 
 
-def ceiling(n: int) -> dict[str, float]:
+def ceiling_runner() -> Callable[[], int]:
     """SpiffWorkflow alone: the same process run by Spiff's own loop in memory, no store, no
     regflow (workflows/engine.py ``run_plain``): the ceiling of the issue."""
     from regflow.workflows import engine
     from regflow.workflows.loader import load_process
 
     process = load_process(MODEL.read_bytes(), MODEL.name)
-    data = {"route": "provider"}
-    engine.run_plain(process, data)
-    started = time.perf_counter()
-    tasks = sum(engine.run_plain(process, data) for _ in range(n))
-    elapsed = time.perf_counter() - started
-    return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+    return lambda: engine.run_plain(process, {"route": "provider"})
 
 
-def in_memory(n: int) -> dict[str, float]:
+def in_memory_runner() -> Callable[[], int]:
     """regflow's engine (workflows/engine.py ``Instance``) in memory, no store: what regflow's
     own way of driving Spiff costs or saves against Spiff's loop, before any persistence."""
     from regflow.workflows import engine
@@ -186,30 +213,41 @@ def in_memory(n: int) -> dict[str, float]:
             done += 1
         return done
 
-    one()
-    started = time.perf_counter()
-    tasks = sum(one() for _ in range(n))
-    elapsed = time.perf_counter() - started
-    return {"apps_per_s": n / elapsed, "tasks_per_s": tasks / elapsed, "seconds": elapsed}
+    return one
 
 
 def storage_floor(url: str, n: int) -> dict[str, float]:
-    """A bare SQLAlchemy insert-and-commit loop on the same engine: one commit per row."""
+    """A bare SQLAlchemy insert-and-commit loop on the same kind of database: one small row per
+    transaction (``engine.begin()``, a Core INSERT, the commit), nothing else."""
     from sqlalchemy import insert
 
-    from regflow.store.db import unit_of_work
-    from regflow.store.models import Event
+    from regflow.store.db import engine_for
+    from regflow.store.models import Notification
 
+    engine = engine_for(url)
     now = datetime.now(UTC)
+    statement = insert(Notification)
     started = time.perf_counter()
     for i in range(n):
-        with unit_of_work(url) as session:
-            session.execute(insert(Event).values(at=now, kind="bench", payload={"i": i}))
+        with engine.begin() as connection:
+            connection.execute(
+                statement,
+                {"at": now, "kind": "bench", "message": str(i), "handler": "bench"},
+            )
     elapsed = time.perf_counter() - started
     return {"commits_per_s": n / elapsed, "seconds": elapsed}
 
 
 # --- big databases -----------------------------------------------------------------------------
+
+
+def _record_calendar_baseline(url: str) -> None:
+    """What `regflow init` records on a new database: the calendar its due dates start from.
+    A real installation has it, so `worker --once` below measures the worker's steady state
+    rather than the one-off full re-projection of a database that never recorded a calendar."""
+    from regflow.services.setup import init_database
+
+    init_database(_context(url), actor="bench")
 
 
 def seed(url: str, applications: int, *, batch: int = 20_000) -> float:
@@ -240,15 +278,16 @@ def seed(url: str, applications: int, *, batch: int = 20_000) -> float:
     ]
     started = time.perf_counter()
     made = 0
-    while made < applications:
-        count = min(batch, applications - made)
+    clones = applications - 1  # the template is one of the applications asked for
+    while made < clones:
+        count = min(batch, clones - made)
         with unit_of_work(url) as session:
             session.execute(insert(Application), [dict(app_row) for _ in range(count)])
             steps = []
             for i in range(count):
                 app_id = first_id + made + i + 1
                 ready = START + timedelta(minutes=(made + i) % 50_000)
-                step_id, role, norm = roles[(made + i) % 3]
+                step_id, role, norm = roles[(made + i + 1) % 3]  # the template is the first
                 for done_id, done_role, done_norm, minutes in (
                     ("Task_register", "clerk", "30 minutes", 20 + (made + i) % 30),
                 ):
@@ -271,6 +310,16 @@ def seed(url: str, applications: int, *, batch: int = 20_000) -> float:
             session.execute(insert(StepRecord), steps)
         made += count
     return time.perf_counter() - started
+
+
+def _count_steps(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from regflow.store.db import unit_of_work
+    from regflow.store.models import StepRecord
+
+    with unit_of_work(url) as session:
+        return int(session.scalar(select(func.count()).select_from(StepRecord)) or 0)
 
 
 def _step(proto, app_id, step_id, role, norm, ready, minutes, *, completed):  # type: ignore[no-untyped-def]
@@ -384,6 +433,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--sizes", default=None, help="open applications, e.g. 1000,10000")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--rounds", type=int, default=7, help="paired rounds of the engine rate")
     parser.add_argument("--rate-worker", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rate_worker:
@@ -405,23 +455,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    sqlite = _fresh_sqlite(folder, "rate")
-    rate = engine_rate(sqlite, n)
-    top = ceiling(n)
+    pg = None if args.no_pg else _fresh_pg()
+    runners = {
+        "sqlite": service_runner(_fresh_sqlite(folder, "rate")),
+        "ceiling_spiff_alone": ceiling_runner(),
+        "regflow_in_memory": in_memory_runner(),
+    }
+    if pg:
+        runners["postgresql"] = service_runner(pg)
+    rates = paired_rates(runners, n, rounds=args.rounds)
     floor = storage_floor(_fresh_sqlite(folder, "floor"), n * 6)
     result["engine"] = {
-        "sqlite": rate,
-        "ceiling_in_memory": top,
-        "floor_sqlite_commits": floor,
-        "sqlite_vs_ceiling": rate["tasks_per_s"] / top["tasks_per_s"],
-        "sqlite_tasks_vs_floor_commits": rate["tasks_per_s"] / floor["commits_per_s"],
+        "rounds": args.rounds,
+        **rates,
+        "floor_sqlalchemy_commits": floor,
+        "sqlite_vs_ceiling": ratio(rates, "sqlite", "ceiling_spiff_alone"),
+        "in_memory_vs_ceiling": ratio(rates, "regflow_in_memory", "ceiling_spiff_alone"),
+        "sqlite_tasks_vs_floor_commits": rates["sqlite"]["tasks_per_s"] / floor["commits_per_s"],
     }
-    pg = None if args.no_pg else _fresh_pg()
     if pg:
         try:
-            pg_rate = engine_rate(pg, n)
-            result["engine"]["postgresql"] = pg_rate
-            result["engine"]["pg_vs_sqlite"] = pg_rate["tasks_per_s"] / rate["tasks_per_s"]
+            result["engine"]["pg_vs_sqlite"] = ratio(rates, "postgresql", "sqlite")
+            result["engine"]["pg_vs_ceiling"] = ratio(rates, "postgresql", "ceiling_spiff_alone")
             one = parallel_rate(pg, n // 2, 1)
             two = parallel_rate(pg, n // 2, 2)
             result["engine"]["pg_parallel"] = {
@@ -433,11 +488,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             _drop_pg(pg)
     growth = []
     big = _fresh_sqlite(folder, "big")
+    _record_calendar_baseline(big)
     seeded = 0
     for size in sizes:
         seconds = seed(big, size - seeded)
         seeded = size
-        row: dict[str, Any] = {"open_applications": size, "seed_s": seconds}
+        row: dict[str, Any] = {
+            "open_applications": size, "step_records": _count_steps(big), "seed_s": seconds
+        }
         row["tasks_role_head"] = task_list_latency(big)
         report = steps_report_time(big)
         if report:
@@ -478,7 +536,7 @@ def _print(result: dict[str, Any], out: Path) -> None:
             "PostgreSQL",
             f"{e['postgresql']['apps_per_s']:.0f}",
             f"{e['postgresql']['tasks_per_s']:.0f}",
-            f"{e['pg_vs_sqlite']:.0%} of SQLite",
+            f"{e['pg_vs_sqlite']:.0%} of SQLite, {e['pg_vs_ceiling']:.0%} of ceiling",
         )
     if "pg_parallel" in e:
         par = e["pg_parallel"]
@@ -489,35 +547,46 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"{par['two_vs_one']:.2f}× one process",
         )
     t.add_row(
-        "ceiling: Spiff in memory",
-        f"{e['ceiling_in_memory']['apps_per_s']:.0f}",
-        f"{e['ceiling_in_memory']['tasks_per_s']:.0f}",
+        "regflow engine in memory, no store",
+        f"{e['regflow_in_memory']['apps_per_s']:.0f}",
+        f"{e['regflow_in_memory']['tasks_per_s']:.0f}",
+        f"{e['in_memory_vs_ceiling']:.0%} of ceiling",
+    )
+    t.add_row(
+        "ceiling: SpiffWorkflow alone, in memory",
+        f"{e['ceiling_spiff_alone']['apps_per_s']:.0f}",
+        f"{e['ceiling_spiff_alone']['tasks_per_s']:.0f}",
         "",
     )
     t.add_row(
-        "floor: bare commits/s",
+        "floor: bare SQLAlchemy insert + commit",
         "",
-        f"{e['floor_sqlite_commits']['commits_per_s']:.0f}",
+        f"{e['floor_sqlalchemy_commits']['commits_per_s']:.0f} commits/s",
         f"tasks/s = {e['sqlite_tasks_vs_floor_commits']:.0%} of commits/s",
     )
     g = Table(title="growth")
     for col in (
         "open apps",
+        "step records",
         "seed s",
         "tasks p50 ms",
         "p99 ms",
         "p50 vs smallest",
         "report p50 ms",
+        "report ms per 1k records",
     ):
         g.add_column(col)
     for row in result["growth"]:
+        report = row.get("steps_report")
         g.add_row(
             str(row["open_applications"]),
+            str(row["step_records"]),
             f"{row['seed_s']:.1f}",
             f"{row['tasks_role_head']['p50_ms']:.2f}",
             f"{row['tasks_role_head']['p99_ms']:.2f}",
             f"{row['tasks_p50_vs_smallest']:.2f}×",
-            f"{row['steps_report']['p50_ms']:.0f}" if "steps_report" in row else "—",
+            f"{report['p50_ms']:.0f}" if report else "—",
+            f"{1000 * report['p50_ms'] / row['step_records']:.3f}" if report else "—",
         )
     console = Console(width=120)
     console.print(t)

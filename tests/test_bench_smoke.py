@@ -9,13 +9,23 @@ from bench.run import main
 
 
 def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
-    result = main(["--quick", "--no-pg", "--apps", "3", "--sizes", "30,60", "--out", str(tmp_path)])
+    result = main([
+        "--quick", "--no-pg", "--apps", "3", "--rounds", "3", "--sizes", "30,60",
+        "--out", str(tmp_path),
+    ])
     (written,) = tmp_path.glob("bench-*.json")
     assert json.loads(written.read_text(encoding="utf-8"))["engine"] == result["engine"]
     engine = result["engine"]
-    assert engine["sqlite"]["tasks_per_s"] > 0 and engine["ceiling_in_memory"]["tasks_per_s"] > 0
-    # The wheelchair regulation has five user steps: 3 applications → 15 completions.
-    assert round(engine["sqlite"]["tasks_per_s"] * engine["sqlite"]["seconds"]) == 15
+    # The wheelchair regulation has five user steps: 3 rounds of 1 application → 15 completions,
+    # by the service layer, by SpiffWorkflow alone and by regflow's engine in memory alike.
+    for run in ("sqlite", "ceiling_spiff_alone", "regflow_in_memory"):
+        assert (engine[run]["applications"], engine[run]["tasks"]) == (3, 15), run
+        assert len(engine[run]["rounds_tasks_per_s"]) == 3
+    assert 0 < engine["sqlite_vs_ceiling"] < 1
+    assert [row["open_applications"] for row in result["growth"]] == [30, 60]
+    # each seeded application has one open step, and two of every three one completed step
+    # before it (roles round-robin: clerk, head, officer)
+    assert [row["step_records"] for row in result["growth"]] == [30 + 20, 60 + 40]
     assert [row["open_applications"] for row in result["growth"]] == [30, 60]
     assert result["memory"]["cli_tasks_role_head"]["peak_rss_mb"] > 10
     assert result["startup"]["regflow_help_ms"] > 0

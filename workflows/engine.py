@@ -228,7 +228,7 @@ class Instance:
         (workflows/snapshot.py): encoding and restoring it run on every step."""
         snapshot = codec.encode(self.workflow)
         if self.key is not None:
-            _keep(self.key, snapshot, self.process, self.workflow)
+            _keep(self.key, snapshot, self)
         return snapshot
 
 
@@ -246,17 +246,18 @@ def start(process: LoadedProcess, data: dict[str, Any]) -> Instance:
     return Instance(process, workflow)
 
 
-# Live workflows by key (the caller's: database and application), each with the snapshot it
+# Live instances by key (the caller's: database and application), each with the snapshot it
 # was saved as. Restoring the same bytes again gives back the same state, so the next step of
-# an application in this process skips rebuilding its task tree from JSON; a snapshot changed
-# by anyone else (another process, a rolled-back transaction) no longer matches, and is
-# restored as usual. An entry is taken out when used: one owner at a time.
-_LIVE: OrderedDict[Hashable, tuple[bytes, LoadedProcess, BpmnWorkflow]] = OrderedDict()
+# an application in this process skips rebuilding its task tree from JSON (and keeps the READY
+# list its last advance() found); a snapshot changed by anyone else (another process, a
+# rolled-back transaction) no longer matches, and is restored as usual. An entry is taken out
+# when used: one owner at a time.
+_LIVE: OrderedDict[Hashable, tuple[bytes, Instance]] = OrderedDict()
 _LIVE_MAX = 256
 
 
-def _keep(key: Hashable, snapshot: bytes, process: LoadedProcess, workflow: BpmnWorkflow) -> None:
-    _LIVE[key] = (snapshot, process, workflow)
+def _keep(key: Hashable, snapshot: bytes, instance: Instance) -> None:
+    _LIVE[key] = (snapshot, instance)
     _LIVE.move_to_end(key)
     while len(_LIVE) > _LIVE_MAX:
         _LIVE.popitem(last=False)
@@ -265,7 +266,7 @@ def _keep(key: Hashable, snapshot: bytes, process: LoadedProcess, workflow: Bpmn
 def keep(instance: Instance, key: Hashable, snapshot: bytes) -> None:
     """Keep a new application's live workflow, saved as ``snapshot``, for its next restore."""
     instance.key = key
-    _keep(key, snapshot, instance.process, instance.workflow)
+    _keep(key, snapshot, instance)
 
 
 def restore(
@@ -275,8 +276,8 @@ def restore(
     process saved as exactly these bytes is reused, and the next snapshot is kept again."""
     if key is not None:
         live = _LIVE.pop(key, None)
-        if live is not None and live[1] is process and live[0] == snapshot:
-            return Instance(process, live[2], key)
+        if live is not None and live[1].process is process and live[0] == snapshot:
+            return live[1]
     workflow = codec.decode(
         snapshot, process.spec, process.subprocess_specs, script_engine=_SCRIPT_ENGINE
     )
