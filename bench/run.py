@@ -358,7 +358,7 @@ def _timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
     }
 
 
-def task_list_latency(url: str, repeat: int = 50) -> dict[str, float]:
+def task_list_latency(url: str, repeat: int = 200) -> dict[str, float]:
     from regflow.services.queries import task_list
 
     ctx = _context(url)

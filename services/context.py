@@ -48,3 +48,10 @@ class Context:
         ORM session only if something asks for one (store/db.py)."""
         with transaction(self.settings.database_url) as tx:
             yield tx
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Tx]:
+        """A transaction for views that change nothing (the task list): it takes no write lock
+        on SQLite, so clerks listing their tasks never hold up a completion."""
+        with transaction(self.settings.database_url, read_only=True) as tx:
+            yield tx

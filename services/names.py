@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from regflow.i18n import get_language, localized
+from regflow.store.db import Tx
 from regflow.workflows.model import Regulation
 
 
@@ -30,30 +31,47 @@ def process_name(reg: Regulation) -> str:
     return localized(reg.names, reg.name)
 
 
+# Per database and language: the versions-stamp (store/records.py) and the ids of the versions
+# whose model names steps in that language. Versions are append-only, so one cheap read of the
+# stamp replaces a scan of every BPMN source on each task list.
+_TRANSLATED: dict[tuple[str, str], tuple[tuple[int, int], frozenset[int]]] = {}
+
+
 class StepNames:
     """Step names of records by (definition id, step id), resolved once per pair per call."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, where: Session | Tx) -> None:
+        self.tx = where if isinstance(where, Tx) else Tx.of(where)
         self.lang = get_language()
         self._regs: dict[int, Regulation | None] = {}
         self._names: dict[tuple[int, str], str] = {}
-        self._translated: set[int] | None = None
+        self._translated: frozenset[int] | None = None
 
     def _has_names(self, definition_id: int) -> bool:
-        """Whether the version names anything in this language: one query over the sources
-        per call, so that models without translations are never parsed for a list."""
+        """Whether the version names anything in this language, so that models without
+        translations are never parsed for a list."""
         if self._translated is None:
             from sqlalchemy import select
 
             from regflow.store.models import ProcessDefinition
+            from regflow.store.records import versions_stamp
 
-            marker = f'%name="name_{self.lang}"%'
-            self._translated = set(
-                self.session.scalars(
-                    select(ProcessDefinition.id).where(ProcessDefinition.source.like(marker))
+            connection = self.tx.connection
+            key = (str(connection.engine.url), self.lang)
+            stamp = versions_stamp(connection)
+            cached = _TRANSLATED.get(key)
+            if cached is not None and cached[0] == stamp:
+                self._translated = cached[1]
+            else:
+                marker = f'%name="name_{self.lang}"%'
+                self._translated = frozenset(
+                    connection.execute(
+                        select(ProcessDefinition.id).where(
+                            ProcessDefinition.source.like(marker)
+                        )
+                    ).scalars()
                 )
-            )
+                _TRANSLATED[key] = (stamp, self._translated)
         return definition_id in self._translated
 
     def regulation(self, definition_id: int) -> Regulation | None:
@@ -65,7 +83,9 @@ class StepNames:
             from regflow.services.processes import loaded_by_id
 
             try:
-                self._regs[definition_id] = loaded_by_id(self.session, definition_id).regulation
+                self._regs[definition_id] = loaded_by_id(
+                    self.tx.session, definition_id
+                ).regulation
             except NotFound:  # pragma: no cover - the foreign key keeps versions
                 self._regs[definition_id] = None
         return self._regs[definition_id]

@@ -17,6 +17,11 @@ from regflow.services.names import StepNames
 from regflow.store.models import OPEN_STEP_STATUSES, StepRecord
 
 MAX_TASKS = 500
+_COLUMNS = (  # in the order task_list() unpacks them
+    StepRecord.id, StepRecord.application_id, StepRecord.definition_id, StepRecord.process_key,
+    StepRecord.step_id, StepRecord.name, StepRecord.role, StepRecord.status,
+    StepRecord.claimed_by, StepRecord.ready_at, StepRecord.due_at, StepRecord.norm,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def task_list(
     applications.
     """
     now = ctx.now()
-    base = select(StepRecord)
+    base = select(*_COLUMNS)
     if role:
         base = base.where(StepRecord.role == role)
     if user:
@@ -68,25 +73,28 @@ def task_list(
         if not overdue:
             untimed = base.where(StepRecord.status == status, StepRecord.due_at.is_(None))
             queries.append(untimed.order_by(StepRecord.id).limit(limit))
-    with ctx.transaction() as session:
-        found = [r for q in queries for r in session.scalars(q)]
-        found.sort(key=lambda r: (r.due_at is None, r.due_at or now, r.id))
-        rows = found[:limit]
-        names = StepNames(session)
+    with ctx.read_transaction() as tx:
+        # plain rows, not ORM objects: a list of 500 is read on every look at one's tasks
+        found = [tuple(r) for q in queries for r in tx.connection.execute(q)]
+        found.sort(key=lambda r: (r[10] is None, r[10] or now, r[0]))  # due_at, then id
+        names = StepNames(tx)
         return [
             TaskRow(
-                id=r.id,
-                application_id=r.application_id,
-                process_key=r.process_key,
-                step_id=r.step_id,
-                name=names(r.definition_id, r.step_id, r.name),
-                role=r.role,
-                status=r.status,
-                claimed_by=r.claimed_by,
-                ready_at=r.ready_at,
-                due_at=r.due_at,
-                norm=r.norm,
-                overdue=r.due_at is not None and r.due_at < now,
+                id=id_,
+                application_id=app_id,
+                process_key=key,
+                step_id=step_id,
+                name=names(definition_id, step_id, name),
+                role=role,
+                status=status,
+                claimed_by=claimed_by,
+                ready_at=ready_at,
+                due_at=due_at,
+                norm=norm,
+                overdue=due_at is not None and due_at < now,
             )
-            for r in rows
+            for (
+                id_, app_id, definition_id, key, step_id, name, role, status, claimed_by,
+                ready_at, due_at, norm,
+            ) in found[:limit]
         ]

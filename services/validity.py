@@ -17,7 +17,7 @@ from datetime import date, datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from regflow.clock import zone
@@ -29,7 +29,7 @@ from regflow.services.names import process_name
 from regflow.services.processes import definition_version, loaded
 from regflow.store.db import Tx
 from regflow.store.models import Application, ProcessDefinition, StepRecord, StepStatus
-from regflow.store.prepared import Prepared
+from regflow.store.records import versions_stamp
 from regflow.workflows.validity import Changes, Validity, diff_regulations, validity_of
 
 
@@ -95,14 +95,12 @@ def _chains(definitions: list[ProcessDefinition]) -> dict[str, list[Link]]:
 # change only when that pair moves: every filing reads the pair, not the versions and their
 # BPMN sources. The cached versions are detached rows without their source (see loaded()).
 _CHAINS: dict[str, tuple[tuple[int, int], dict[str, list[Link]]]] = {}
-_STAMP = Prepared(select(func.count(ProcessDefinition.id), func.max(ProcessDefinition.id)))
 
 
 def _all_chains(where: Session | Tx) -> dict[str, list[Link]]:
     tx = where if isinstance(where, Tx) else Tx.of(where)
     connection = tx.connection
-    found = _STAMP.run(connection).first()
-    stamp = (int(found[0]), int(found[1] or 0)) if found else (0, 0)
+    stamp = versions_stamp(connection)
     url = str(connection.engine.url)
     cached = _CHAINS.get(url)
     if cached is not None and cached[0] == stamp:

@@ -23,6 +23,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from regflow.errors import ConfigError, ConflictError, RegflowError
 
+_READ_ONLY = "regflow_read_only"  # connection.info flag for the next BEGIN (SQLite)
+
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
@@ -61,10 +63,13 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        # on the driver's cursor: this runs before every transaction regflow makes
+        # on the driver's cursor: this runs before every transaction regflow makes. A reading
+        # transaction (store.db.transaction(read_only=True)) takes no write lock: in WAL mode
+        # it neither waits for writers nor makes them wait.
+        read_only = conn.info.pop(_READ_ONLY, False)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
         finally:
             cursor.close()
 
@@ -132,9 +137,12 @@ class Tx:
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Tx]:
-    """A :class:`Tx`: committed when the block ends, rolled back on any error."""
+def transaction(url: str, *, read_only: bool = False) -> Iterator[Tx]:
+    """A :class:`Tx`: committed when the block ends, rolled back on any error. ``read_only``:
+    for views that change nothing (task lists), which on SQLite then take no write lock."""
     connection = engine_for(url).connect()
+    if read_only and connection.dialect.name == "sqlite":
+        connection.info[_READ_ONLY] = True  # the begin listener takes it (store/db.py)
     tx = Tx(connection)
     try:
         with _translated(), connection.begin():

@@ -117,6 +117,8 @@ class Application(Base):
         # Which running applications of a process version have a deadline in a span: the
         # deadlines a calendar change can move (services/reprojection.py), one range per version.
         Index("ix_applications_running_deadline", "status", "definition_id", "deadline_at"),
+        # the routes each process was filed on, read by the steps report (migration 0008)
+        Index("ix_applications_process_route", "process_key", "route"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Table, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, exists, func, insert, select, update
 
 from regflow.errors import ConflictError
 from regflow.store.models import (
@@ -123,6 +123,9 @@ _LOCK_STEP = Prepared(
     select(*_STEP_COLUMNS, _OPEN_MODE).where(_steps.c.id == bindparam("id")).with_for_update()
 )
 _IS_OPEN_MODE = Prepared(select(_OPEN_MODE))
+_VERSIONS_STAMP = Prepared(
+    select(func.count(ProcessDefinition.id), func.max(ProcessDefinition.id))
+)
 
 _LOCK_FOR_COMPLETION = Prepared(
     select(*_STEP_COLUMNS, *_APP_COLUMNS, ProcessDefinition.source_hash, _OPEN_MODE)
@@ -203,6 +206,14 @@ def lock_step(connection: Connection, step_id: int) -> tuple[StepRow | None, boo
 
 def is_open_mode(connection: Connection) -> bool:
     return bool(_IS_OPEN_MODE.run(connection).scalar())
+
+
+def versions_stamp(connection: Connection) -> tuple[int, int]:
+    """(how many process versions, the newest id): deployed versions are append-only (deploy
+    adds rows, nothing changes or removes one), so what is derived from all of them (chains of
+    versions, which ones name steps in a language) holds while this pair does not move."""
+    found = _VERSIONS_STAMP.run(connection).first()
+    return (int(found[0]), int(found[1] or 0)) if found else (0, 0)
 
 
 def lock_for_completion(connection: Connection, step_id: int) -> CompletionLocks | None:

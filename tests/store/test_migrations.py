@@ -31,3 +31,58 @@ def test_snapshot_compression_migrates_both_ways_and_applications_go_on(
     engine_for(db_url).dispose()
     done = applications.complete(ctx, app.open_steps[0], "aigul")
     assert done.application_status == "running" and len(done.open_steps) == 1
+
+
+def test_the_migrations_build_the_schema_the_models_describe(db_url: str) -> None:
+    """After `regflow init` the database has every table, column and index of store/models.py
+    and nothing else (a model changed without its migration fails here)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from regflow.store.models import Base
+
+    with engine_for(db_url).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    ignored = {"alembic_version"}
+    found = [d for d in differences if not (d[0] == "remove_table" and d[1].name in ignored)]
+    assert found == []
+
+
+def test_the_steps_report_reads_the_routes_of_a_process_from_an_index(sqlite_url: str) -> None:
+    """The routes each process was filed on come from ix_applications_process_route alone
+    (migration 0008): the table, with every application's workflow snapshot, is not read."""
+    from sqlalchemy import select
+
+    from regflow.store.models import Application
+
+    query = select(Application.process_key, Application.route).distinct()
+    with engine_for(sqlite_url).connect() as connection:
+        sql = str(query.compile(connection))
+        plan = " ".join(
+            str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+        )
+    assert "COVERING INDEX ix_applications_process_route" in plan, plan
+
+
+def test_the_routes_index_migrates_both_ways_and_the_report_still_runs(
+    db_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import inspect
+
+    from regflow.services.report import steps_view
+
+    def indexes() -> set[str]:
+        engine_for(db_url).dispose()
+        return {i["name"] for i in inspect(engine_for(db_url)).get_indexes("applications")}
+
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    app = applications.start(ctx, "three_steps")
+    applications.complete(ctx, app.open_steps[0], "aigul")
+    command.downgrade(alembic_config(db_url), "0007")
+    assert "ix_applications_process_route" not in indexes()
+    command.upgrade(alembic_config(db_url), "head")
+    assert "ix_applications_process_route" in indexes()
+    (row,) = steps_view(ctx)
+    assert (row.step_id, row.count, row.route) == ("Task_register", 1, "provider")
