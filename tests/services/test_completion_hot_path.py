@@ -143,3 +143,22 @@ def test_only_versions_with_timer_events_keep_timer_rows(model: Path) -> None:
     timed = load_process(timed_file.read_bytes(), timed_file.name)
     assert not has_timer_events(plain.spec, plain.subprocess_specs)
     assert has_timer_events(timed.spec, timed.subprocess_specs)
+
+
+def test_a_task_list_takes_no_write_lock_and_a_completion_does(
+    sqlite_url: str, model: Path
+) -> None:
+    # A reading transaction starts with a plain BEGIN: in WAL mode it neither waits for a
+    # clerk completing a task nor makes one wait; writers take BEGIN IMMEDIATE.
+    from regflow.services.queries import task_list
+
+    ctx = context(sqlite_url, at("2026-07-01 10:00"))
+    deploy(ctx, [model])
+    app = applications.start(ctx, "three_steps")
+    listed = _driver_statements(sqlite_url, lambda: task_list(ctx, role="clerk"))
+    assert listed["BEGIN"] == 1 and "BEGIN IMMEDIATE" not in listed
+    assert not any(s.split()[0] in ("INSERT", "UPDATE", "DELETE") for s in listed), listed
+    completed = _driver_statements(
+        sqlite_url, lambda: applications.complete(ctx, app.open_steps[0], "clerk1")
+    )
+    assert completed["BEGIN IMMEDIATE"] == 1 and "BEGIN" not in completed
