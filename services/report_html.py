@@ -41,6 +41,7 @@ from regflow.services.report_apps import (
     applications_view,
 )
 from regflow.services.report_filter import ReportFilter
+from regflow.services.report_rows import TIMELINE_HEADERS
 from regflow.services.report_svg import gantt, heatmap, step_chart
 from regflow.store.models import Application, StepRecord, StepStatus
 
@@ -300,21 +301,7 @@ def _timeline_section(ctx: Context, t: ApplicationTimeline) -> str:
         ]
         for s in t.steps
     ]
-    headers = (
-        N_("task"),
-        N_("step"),
-        N_("role"),
-        N_("actor"),
-        N_("ready"),
-        N_("claimed"),
-        N_("completed"),
-        N_("waiting"),
-        N_("handling"),
-        N_("working"),
-        N_("calendar"),
-        N_("norm"),
-        N_("overdue"),
-    )
+    headers = TIMELINE_HEADERS
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{facts}</p>",

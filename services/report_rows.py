@@ -84,6 +84,14 @@ TIMELINE_COLUMNS = (
 )
 
 
+
+# The columns of an application's timeline, in every format (report_html.py uses them too).
+TIMELINE_HEADERS = (
+    N_("task"), N_("step"), N_("role"), N_("actor"), N_("ready"), N_("claimed"),
+    N_("completed"), N_("waiting"), N_("handling"), N_("working"), N_("calendar"), N_("norm"),
+    N_("overdue"),
+)
+
 def _iso(value: datetime | None, tz: tzinfo) -> str | None:
     return value.astimezone(tz).isoformat() if value else None
 
@@ -307,21 +315,7 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
         deadline=instant(t.deadline_at, tz),
         verdict=verdict,
     )
-    headers = [
-        N_("task"),
-        N_("step"),
-        N_("role"),
-        N_("actor"),
-        N_("ready"),
-        N_("claimed"),
-        N_("completed"),
-        N_("waiting"),
-        N_("handling"),
-        N_("working"),
-        N_("calendar"),
-        N_("norm"),
-        N_("overdue"),
-    ]
+    headers = list(TIMELINE_HEADERS)
     rows = [
         [
             str(s.id),

@@ -107,3 +107,26 @@ def filing_instant(reg):  # type: ignore[no-untyped-def]
         day = (validity.in_force_from or day) + timedelta(days=60)
         day += timedelta(days=(1 - day.weekday()) % 7)
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=ZoneInfo("Asia/Almaty"))
+
+
+def sqlite_statements(url, action):  # type: ignore[no-untyped-def]
+    """Every statement SQLite itself ran during ``action()``, in order: its trace callback sees
+    what the driver sends, whichever layer of regflow sent it (ORM, Core or store/prepared.py)."""
+    from sqlalchemy import event
+
+    from regflow.store.db import engine_for
+
+    seen: list[str] = []
+
+    def trace(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(seen.append)
+
+    engine = engine_for(url)
+    event.listen(engine, "connect", trace)
+    engine.dispose()  # the next connection is a new one, traced
+    try:
+        action()
+    finally:
+        event.remove(engine, "connect", trace)
+        engine.dispose()
+    return seen

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from regflow.services import applications
 from regflow.services.processes import deploy, loaded_by_id
@@ -17,7 +16,7 @@ from regflow.store.db import engine_for, unit_of_work
 from regflow.workflows import engine
 from regflow.workflows.timers import has_timer_events
 from tests.conftest import at, context
-from tests.support import three_step_model
+from tests.support import sqlite_statements, three_step_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,37 +34,27 @@ def _work(ctx: Any, app_id: int, first: list[int]) -> list[tuple[str, str]]:
 
 
 def _driver_statements(url: str, action: Any) -> Counter[str]:
-    """Every statement SQLite itself ran during ``action`` (its trace callback sees what the
-    driver sends, whichever layer sent it), by its first words."""
+    """The statements SQLite ran during ``action``, counted by their first words."""
     seen: Counter[str] = Counter()
-
-    def words(sql: str) -> None:
+    for sql in sqlite_statements(url, action):
         parts = sql.split()
         seen[" ".join(parts[:3] if parts[0] in ("INSERT", "SELECT") else parts[:2])] += 1
-
-    def trace(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.set_trace_callback(words)
-
-    eng = engine_for(url)
-    event.listen(eng, "connect", trace)
-    eng.dispose()  # the next connection is a new one, traced
-    try:
-        action()
-    finally:
-        event.remove(eng, "connect", trace)
-        eng.dispose()
     return seen
 
 
-def test_a_completion_locks_reads_and_writes_in_eight_statements_and_a_commit(
-    sqlite_url: str, model: Path
-) -> None:
+@pytest.fixture
+def filed(sqlite_url: str, model: Path) -> tuple[Any, int]:
+    """A context at 2026-07-01 10:00 and the open first step of a new application."""
     ctx = context(sqlite_url, at("2026-07-01 10:00"))
     deploy(ctx, [model])
-    app = applications.start(ctx, "three_steps")
-    seen = _driver_statements(
-        sqlite_url, lambda: applications.complete(ctx, app.open_steps[0], "clerk1")
-    )
+    return ctx, applications.start(ctx, "three_steps").open_steps[0]
+
+
+def test_a_completion_locks_reads_and_writes_in_eight_statements_and_a_commit(
+    sqlite_url: str, filed: tuple[Any, int]
+) -> None:
+    ctx, task = filed
+    seen = _driver_statements(sqlite_url, lambda: applications.complete(ctx, task, "clerk1"))
     # step + application + version hash + open mode in one SELECT; the audit head read once
     assert seen == Counter({
         "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1,
@@ -76,14 +65,10 @@ def test_a_completion_locks_reads_and_writes_in_eight_statements_and_a_commit(
 
 
 def test_a_claim_locks_and_writes_in_six_statements_and_a_commit(
-    sqlite_url: str, model: Path
+    sqlite_url: str, filed: tuple[Any, int]
 ) -> None:
-    ctx = context(sqlite_url, at("2026-07-01 10:00"))
-    deploy(ctx, [model])
-    app = applications.start(ctx, "three_steps")
-    seen = _driver_statements(
-        sqlite_url, lambda: applications.claim(ctx, app.open_steps[0], "clerk1")
-    )
+    ctx, task = filed
+    seen = _driver_statements(sqlite_url, lambda: applications.claim(ctx, task, "clerk1"))
     assert seen == Counter({
         "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1, "UPDATE steps": 1,
         "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
@@ -146,19 +131,15 @@ def test_only_versions_with_timer_events_keep_timer_rows(model: Path) -> None:
 
 
 def test_a_task_list_takes_no_write_lock_and_a_completion_does(
-    sqlite_url: str, model: Path
+    sqlite_url: str, filed: tuple[Any, int]
 ) -> None:
     # A reading transaction starts with a plain BEGIN: in WAL mode it neither waits for a
     # clerk completing a task nor makes one wait; writers take BEGIN IMMEDIATE.
     from regflow.services.queries import task_list
 
-    ctx = context(sqlite_url, at("2026-07-01 10:00"))
-    deploy(ctx, [model])
-    app = applications.start(ctx, "three_steps")
+    ctx, task = filed
     listed = _driver_statements(sqlite_url, lambda: task_list(ctx, role="clerk"))
     assert listed["BEGIN"] == 1 and "BEGIN IMMEDIATE" not in listed
     assert not any(s.split()[0] in ("INSERT", "UPDATE", "DELETE") for s in listed), listed
-    completed = _driver_statements(
-        sqlite_url, lambda: applications.complete(ctx, app.open_steps[0], "clerk1")
-    )
+    completed = _driver_statements(sqlite_url, lambda: applications.complete(ctx, task, "clerk1"))
     assert completed["BEGIN IMMEDIATE"] == 1 and "BEGIN" not in completed

@@ -7,14 +7,14 @@ Monday 6 July is Capital Day; the test decree makes Friday 10 July a day off.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from regflow.errors import ConflictError
 from regflow.services import applications, reprojection
@@ -26,6 +26,7 @@ from regflow.store.db import engine_for, unit_of_work
 from regflow.store.models import Application, Event, StepRecord, Suspension, Timer
 from regflow.workflows.builder import ProcessBuilder
 from tests.conftest import Cli, at, context
+from tests.support import sqlite_statements
 from tests.timer_support import escalation_model
 
 OPEN = ("ready", "claimed")
@@ -246,24 +247,6 @@ def test_a_change_reaching_too_many_applications_is_a_full_pass(
 
 
 # ---------------------------------------------------------------------- nothing changed
-def _statements(url: str, action: Callable[[], Any]) -> list[str]:
-    """Every statement SQLite ran during ``action`` (its own trace: whichever layer sent it)."""
-    seen: list[str] = []
-
-    def trace(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.set_trace_callback(seen.append)
-
-    engine = engine_for(url)
-    event.listen(engine, "connect", trace)
-    engine.dispose()
-    try:
-        action()
-    finally:
-        event.remove(engine, "connect", trace)
-        engine.dispose()
-    return seen
-
-
 def test_an_unchanged_calendar_lets_the_worker_start_without_reading_an_application(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -271,13 +254,13 @@ def test_an_unchanged_calendar_lets_the_worker_start_without_reading_an_applicat
     init_database(ctx)
     deploy(ctx, [escalation_model(tmp_path / "m.bpmn")])
     applications.start(ctx, "timed_review")
-    check = _statements(sqlite_url, lambda: reprojection.reproject_if_calendar_changed(ctx))
+    check = sqlite_statements(sqlite_url, lambda: reprojection.reproject_if_calendar_changed(ctx))
     assert [" ".join(s.split()[:4]) for s in check] == [
         "BEGIN IMMEDIATE", "SELECT events.payload FROM events", "COMMIT"]
     with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as plain:
         plan = plain.execute("EXPLAIN QUERY PLAN " + check[1]).fetchall()
     assert "ix_events_calendar" in str(plan)  # one step along the partial index
-    worker = _statements(sqlite_url, lambda: run(ctx, once=True, worker="w"))
+    worker = sqlite_statements(sqlite_url, lambda: run(ctx, once=True, worker="w"))
     assert not [s for s in worker if "applications" in s]
     assert not _events(sqlite_url, "calendar_reprojected")
 
@@ -389,7 +372,7 @@ def test_init_records_the_calendar_so_the_first_worker_does_no_full_pass(
         any_cli("worker", "--once", at="2026-07-09T10:00")
 
     if any_cli.url.startswith("sqlite"):
-        assert not [s for s in _statements(any_cli.url, worker) if "applications" in s]
+        assert not [s for s in sqlite_statements(any_cli.url, worker) if "applications" in s]
     else:
         worker()
     assert not _events(any_cli.url, "calendar_reprojected")
