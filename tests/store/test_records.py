@@ -1,0 +1,129 @@
+"""The hot path's rows (store/records.py on store/prepared.py): what they write is what the ORM
+reads and the other way round, a stale write changes nothing, and the locks hold (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from regflow.errors import ConflictError
+from regflow.services import applications
+from regflow.services.processes import deploy
+from regflow.store import records
+from regflow.store.db import engine_for, transaction, unit_of_work
+from regflow.store.models import Application, Event, StepRecord
+from regflow.store.prepared import Prepared
+from tests.conftest import at, context
+from tests.support import three_step_model
+
+ALMATY = timezone(timedelta(hours=5))
+
+
+@pytest.fixture
+def app_id(db_url: str, tmp_path: Path) -> int:
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    return applications.start(ctx, "three_steps").application_id
+
+
+def test_a_step_written_as_a_plain_statement_reads_the_same_through_the_orm(
+    db_url: str, app_id: int
+) -> None:
+    ready = datetime(2026, 7, 3, 18, 15, 0, 250000, tzinfo=ALMATY)  # 13:15:00.25 UTC
+    with transaction(db_url) as tx:
+        app = tx.session.get(Application, app_id)
+        assert app is not None
+        values = records.new_step(
+            app, task_uuid="t-1", step_id="Task_x", name="Құжаттарды қабылдау", kind="user",
+            role="clerk", status="ready", ready_at=ready, norm="30 minutes",
+            due_at=ready + timedelta(minutes=30),
+        )
+        values["outcome"] = {"шешім": "бас тарту", "n": 2, "ok": None}
+        row = records.insert_step(tx.connection, values)
+    with unit_of_work(db_url) as session:
+        stored = session.get(StepRecord, row.id)
+        assert stored is not None
+        assert stored.ready_at == ready and stored.ready_at.tzinfo is not None
+        assert stored.ready_at.utcoffset() == timedelta(0)  # stored and read back in UTC
+        assert stored.due_at == datetime(2026, 7, 3, 13, 45, 0, 250000, tzinfo=UTC)
+        assert (stored.name, stored.outcome) == (
+            "Құжаттарды қабылдау", {"шешім": "бас тарту", "n": 2, "ok": None}
+        )
+        assert (stored.claimed_at, stored.working_minutes, stored.lock_version) == (None, None, 1)
+
+
+def test_a_step_written_through_the_orm_reads_the_same_as_a_plain_row(
+    db_url: str, app_id: int
+) -> None:
+    with unit_of_work(db_url) as session:
+        (orm,) = session.scalars(select(StepRecord).where(StepRecord.application_id == app_id))
+        expected = {c.key: getattr(orm, c.key) for c in StepRecord.__table__.columns}
+    with transaction(db_url) as tx:
+        row, is_open = records.lock_step(tx.connection, expected["id"])
+    assert row is not None and is_open  # no users registered: open mode
+    assert {k: getattr(row, k) for k in expected} == expected
+
+
+def test_a_write_on_a_stale_row_is_refused_and_changes_nothing(
+    db_url: str, app_id: int
+) -> None:
+    with transaction(db_url) as tx:
+        (first,) = records.open_steps(tx.connection, app_id)
+    now = at("2026-07-01 10:20")
+    with transaction(db_url) as tx:  # someone claims it: the version moves on
+        records.claim_step(tx.connection, first, user="aigul", at=now)
+    with pytest.raises(ConflictError, match="someone else changed this task"):
+        with transaction(db_url) as tx:  # a completion that read the row before the claim
+            records.complete_step(
+                tx.connection, first, user="bolat", at=now, claimed_by="bolat",
+                claimed_at=now, working_minutes=20, outcome=None,
+            )
+    with transaction(db_url) as tx:
+        row, _ = records.lock_step(tx.connection, first.id)
+    assert row is not None
+    assert (row.status, row.claimed_by, row.completed_by, row.lock_version) == (
+        "claimed", "aigul", None, first.lock_version + 1
+    )
+
+
+def test_a_driver_error_is_sqlalchemys_own_and_rolls_the_transaction_back(
+    db_url: str, app_id: int
+) -> None:
+    # Two events with the same chain position: the driver refuses the second; the caller sees
+    # SQLAlchemy's IntegrityError (what store/db.py translates), and the first is not kept.
+    duplicate = Prepared(
+        insert(Event), column_keys=["at", "kind", "actor", "payload", "seq", "prev_hash", "hash"]
+    )
+    row = {"at": at("2026-07-01 10:00"), "kind": "x", "actor": None, "payload": {},
+           "seq": 10_000, "prev_hash": "0" * 64, "hash": "1" * 64}
+    with pytest.raises(IntegrityError):
+        with transaction(db_url) as tx:
+            duplicate.run(tx.connection, row)
+            duplicate.run(tx.connection, row)
+    with unit_of_work(db_url) as session:
+        assert session.scalars(select(Event).where(Event.seq == 10_000)).first() is None
+
+
+def test_a_completions_locks_hold_the_step_and_its_application(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    started = applications.start(ctx, "three_steps")
+    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with transaction(pg_url) as tx:
+        locks = records.lock_for_completion(tx.connection, started.open_steps[0])
+        assert locks is not None and locks.application.id == started.application_id
+        with psycopg.connect(dsn) as other:
+            for table, key in (("steps", started.open_steps[0]),
+                               ("applications", started.application_id)):
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    other.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT",
+                                  (key,))
+                other.rollback()
+    engine_for(pg_url).dispose()
