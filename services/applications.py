@@ -181,7 +181,7 @@ def start(
     with ctx.lean_transaction() as tx:
         connection = tx.connection
         if not records.is_open_mode(connection) or org:
-            org = filing_org(tx.session, actor, org)  # services/users.py: who may file
+            org = filing_org(tx, actor, org)  # services/users.py: who may file
         filing = definition_for_filing(
             ctx, tx, process_key, version=version, reason=reason, actor=actor
         )
@@ -301,7 +301,7 @@ def claim(ctx: Context, step_record_id: int, user: str) -> StepRow:
         locked, is_open = records.lock_step(tx.connection, step_record_id)
         row = _open_step(locked, step_record_id)
         if not is_open:
-            authorize_step(tx.session, row, user, "claim", is_open=False)  # services/users.py
+            authorize_step(tx, row, user, "claim", is_open=False)  # services/users.py
         if row.status == StepStatus.CLAIMED.value:
             if row.claimed_by == user:
                 return row
@@ -335,7 +335,7 @@ def complete(
         assert locks is not None  # _open_step raised NotFound otherwise
         app = locks.application
         if not locks.open_mode:  # services/users.py: roles, organisations, delegations
-            authorize_step(tx.session, row, user, "complete", is_open=False, app=app)
+            authorize_step(tx, row, user, "complete", is_open=False, app=app)
         if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
             raise PermissionDenied(
                 _("task {id} is claimed by {owner}, not by {user}").format(

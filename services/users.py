@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
@@ -38,6 +38,7 @@ from regflow.i18n import N_, _
 from regflow.services.context import Context
 from regflow.services.events import record as record_event
 from regflow.services.formatting import label
+from regflow.store.db import Tx
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
     Application,
@@ -46,7 +47,8 @@ from regflow.store.models import (
     StepStatus,
     User,
 )
-from regflow.store.records import ApplicationRow, StepRow
+from regflow.store.prepared import Prepared
+from regflow.store.records import ApplicationRow, StepRow, is_open_mode
 
 AUDITOR = "auditor"
 ADMIN = "admin"
@@ -70,23 +72,63 @@ def _info(u: User) -> UserInfo:
     return UserInfo(u.name, list(u.roles), u.org, u.active, u.created_at)
 
 
-def open_mode(session: Session) -> bool:
+def open_mode(where: Session | Tx) -> bool:
     """True while nobody is registered: every check below lets anyone through."""
-    return session.scalar(select(User.id).limit(1)) is None
+    return is_open_mode(_connection(where))
 
 
-def _user(session: Session, name: str) -> User:
-    user = session.scalars(select(User).where(User.name == name)).first()
-    if user is None:
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What a permission check reads of a registered user."""
+
+    name: str
+    roles: list[str]
+    org: str
+    active: bool
+
+
+# A claim or completion checks the person, a delegation and the application's organisation on
+# every call once users exist: plain statements on the caller's connection (store/prepared.py),
+# no ORM session.
+_PERSON = Prepared(
+    select(User.name, User.roles, User.org, User.active).where(User.name == bindparam("name"))
+)
+_DELEGATE = Prepared(
+    select(Delegation.delegate)
+    .where(Delegation.step_record_id == bindparam("step_record_id"))
+    .order_by(Delegation.id.desc())
+    .limit(1)
+)
+_OWNER = Prepared(
+    select(Application.data, Application.org).where(Application.id == bindparam("id"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    """The application's organisation data, for :func:`lane_org`."""
+
+    data: dict[str, Any]
+    org: str | None
+
+
+def _connection(where: Session | Tx) -> Connection:
+    return where.connection if isinstance(where, Tx) else where.connection()
+
+
+def _user(where: Session | Tx, name: str) -> Person:
+    found = _PERSON.run(_connection(where), {"name": name}).first()
+    if found is None:
         raise PermissionDenied(
             _("unknown user '{name}' (see 'regflow users list')").format(name=name)
         )
-    if not user.active:
+    person = Person(found[0], list(found[1] or []), found[2], bool(found[3]))
+    if not person.active:
         raise PermissionDenied(_("user '{name}' is disabled").format(name=name))
-    return user
+    return person
 
 
-def _not_auditor(user: User, action: str) -> None:
+def _not_auditor(user: Person, action: str) -> None:
     if AUDITOR in user.roles:
         raise PermissionDenied(
             _("'{name}' is an auditor: auditors read, they do not {action}").format(
@@ -106,7 +148,7 @@ def _clean(value: str, what: str) -> str:
     return value
 
 
-def lane_org(app: Application | ApplicationRow, role: str | None) -> str | None:
+def lane_org(app: Application | ApplicationRow | _Owner, role: str | None) -> str | None:
     """The organisation that works ``role``'s lane of ``app`` (see the module docstring)."""
     role = (role or "").lower()
     data = app.data or {}
@@ -120,17 +162,13 @@ def lane_org(app: Application | ApplicationRow, role: str | None) -> str | None:
     return app.org
 
 
-def _delegate_of(session: Session, step_record_id: int) -> str | None:
-    return session.scalars(
-        select(Delegation.delegate)
-        .where(Delegation.step_record_id == step_record_id)
-        .order_by(Delegation.id.desc())
-        .limit(1)
-    ).first()
+def _delegate_of(where: Session | Tx, step_record_id: int) -> str | None:
+    found = _DELEGATE.run(_connection(where), {"step_record_id": step_record_id}).scalar()
+    return str(found) if found is not None else None
 
 
 def authorize_step(
-    session: Session,
+    where: Session | Tx,
     row: StepRecord | StepRow,
     user: str,
     action: str,
@@ -142,18 +180,21 @@ def authorize_step(
 
     ``is_open``: :func:`open_mode` as the caller read it in this transaction, if it did;
     ``app``: the step's application, if the caller has read it already."""
-    if open_mode(session) if is_open is None else is_open:
+    if open_mode(where) if is_open is None else is_open:
         return
-    person = _user(session, user)
+    person = _user(where, user)
     _not_auditor(person, action)
-    delegated = _delegate_of(session, row.id) == user
+    delegated = _delegate_of(where, row.id) == user
     if row.role and row.role not in person.roles and not delegated:
         raise PermissionDenied(
             _("task {id} belongs to lane '{role}'; {user} holds {roles}").format(
                 id=row.id, role=row.role, user=user, roles=", ".join(person.roles) or _("no role")
             )
         )
-    owner = app if app is not None else session.get(Application, row.application_id)
+    owner: ApplicationRow | _Owner | None = app
+    if owner is None:
+        found = _OWNER.run(_connection(where), {"id": row.application_id}).first()
+        owner = _Owner(found[0] or {}, found[1]) if found is not None else None
     org = lane_org(owner, row.role) if owner is not None else None
     if org is not None and person.org != org:
         raise PermissionDenied(
@@ -163,7 +204,7 @@ def authorize_step(
         )
 
 
-def filing_org(session: Session, actor: str | None, org: str | None) -> str | None:
+def filing_org(session: Session | Tx, actor: str | None, org: str | None) -> str | None:
     """Check that ``actor`` may file an application; return the application's organisation."""
     org = _clean(org, "--org") if org else None
     if open_mode(session):

@@ -143,3 +143,23 @@ def test_a_task_list_takes_no_write_lock_and_a_completion_does(
     assert not any(s.split()[0] in ("INSERT", "UPDATE", "DELETE") for s in listed), listed
     completed = _driver_statements(sqlite_url, lambda: applications.complete(ctx, task, "clerk1"))
     assert completed["BEGIN IMMEDIATE"] == 1 and "BEGIN" not in completed
+
+
+def test_an_authorized_completion_adds_one_read_of_the_person_and_one_of_a_delegation(
+    sqlite_url: str, filed: tuple[Any, int]
+) -> None:
+    # Once users exist every claim and completion is checked (services/users.py): the person
+    # and any delegation are two more plain reads; the application's organisation comes with
+    # the completion's own locking read.
+    from regflow.services.users import add_user
+
+    ctx, task = filed
+    add_user(ctx, "clerk1", ["clerk"], "akimat-1")
+    seen = _driver_statements(sqlite_url, lambda: applications.complete(ctx, task, "clerk1"))
+    assert seen == Counter({
+        "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1,
+        "SELECT users.name, users.roles,": 1, "SELECT delegations.delegate FROM": 1,
+        "UPDATE steps": 1, "INSERT INTO steps": 1, "UPDATE applications": 1,
+        "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
+        "UPDATE audit_head": 1, "COMMIT": 1,
+    })
