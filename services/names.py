@@ -31,12 +31,6 @@ def process_name(reg: Regulation) -> str:
     return localized(reg.names, reg.name)
 
 
-# Per database and language: the versions-stamp (store/records.py) and the ids of the versions
-# whose model names steps in that language. Versions are append-only, so one cheap read of the
-# stamp replaces a scan of every BPMN source on each task list.
-_TRANSLATED: dict[tuple[str, str], tuple[tuple[int, int], frozenset[int]]] = {}
-
-
 class StepNames:
     """Step names of records by (definition id, step id), resolved once per pair per call."""
 
@@ -54,24 +48,20 @@ class StepNames:
             from sqlalchemy import select
 
             from regflow.store.models import ProcessDefinition
-            from regflow.store.records import versions_stamp
+            from regflow.store.records import derived_from_versions
 
             connection = self.tx.connection
-            key = (str(connection.engine.url), self.lang)
-            stamp = versions_stamp(connection)
-            cached = _TRANSLATED.get(key)
-            if cached is not None and cached[0] == stamp:
-                self._translated = cached[1]
-            else:
-                marker = f'%name="name_{self.lang}"%'
-                self._translated = frozenset(
-                    connection.execute(
-                        select(ProcessDefinition.id).where(
-                            ProcessDefinition.source.like(marker)
-                        )
-                    ).scalars()
+            marker = f'%name="name_{self.lang}"%'
+
+            def build() -> frozenset[int]:
+                found = connection.execute(
+                    select(ProcessDefinition.id).where(ProcessDefinition.source.like(marker))
                 )
-                _TRANSLATED[key] = (stamp, self._translated)
+                return frozenset(found.scalars())
+
+            self._translated = derived_from_versions(
+                connection, ("named in", self.lang), build
+            )
         return definition_id in self._translated
 
     def regulation(self, definition_id: int) -> Regulation | None:

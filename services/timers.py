@@ -12,8 +12,7 @@
   dies between filing and marking the row).
 * :func:`mark_overdue` logs ``step_overdue`` once per step and sends an escalation.
 * :func:`suspend` / :func:`resume` pause the service deadline's working-time budget; the
-  re-projection after a calendar change is services/reprojection.py's (:func:`reproject` and
-  :func:`reproject_if_calendar_changed` are re-exported here).
+  re-projection after a calendar change is services/reprojection.py's.
 """
 
 from __future__ import annotations
@@ -33,11 +32,6 @@ from regflow.services.context import Context
 from regflow.services.escalations import send
 from regflow.services.events import record as _event
 from regflow.services.reprojection import OpenStep, WaitingTimer, project
-from regflow.services.reprojection import calendar_fingerprint as calendar_fingerprint
-from regflow.services.reprojection import reproject as reproject
-from regflow.services.reprojection import (
-    reproject_if_calendar_changed as reproject_if_calendar_changed,
-)
 from regflow.store.db import Tx
 from regflow.store.models import (
     OPEN_STEP_STATUSES,
@@ -423,10 +417,10 @@ def _reproject_app(
     session: Session,
     app: Application,
     closing: tuple[Suspension, datetime] | None = None,
-) -> bool:
+) -> None:
     """Recompute the application's deadline, open step due dates and waiting timers from their
     norms, ready times and closed pauses (``closing``: the pause ending now, whose working time
-    is stored on it); True if anything moved. The rules are services/reprojection.py's."""
+    is stored on it). The rules are services/reprojection.py's."""
     from regflow.services.processes import loaded_by_id
 
     reg = loaded_by_id(session, app.definition_id).regulation
@@ -461,7 +455,6 @@ def _reproject_app(
     for timer in timers:
         if timer.id in result.timers:
             timer.due_at = result.timers[timer.id]
-    return result.moved
 
 
 def timer_counts(ctx: Context) -> dict[str, int]:

@@ -77,21 +77,12 @@ def open_mode(where: Session | Tx) -> bool:
     return is_open_mode(_connection(where))
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
-    """What a permission check reads of a registered user."""
-
-    name: str
-    roles: list[str]
-    org: str
-    active: bool
-
-
 # A claim or completion checks the person, a delegation and the application's organisation on
 # every call once users exist: plain statements on the caller's connection (store/prepared.py),
 # no ORM session.
 _PERSON = Prepared(
-    select(User.name, User.roles, User.org, User.active).where(User.name == bindparam("name"))
+    select(User.name, User.roles, User.org, User.active, User.created_at)
+    .where(User.name == bindparam("name"))
 )
 _DELEGATE = Prepared(
     select(Delegation.delegate)
@@ -116,19 +107,19 @@ def _connection(where: Session | Tx) -> Connection:
     return where.connection if isinstance(where, Tx) else where.connection()
 
 
-def _user(where: Session | Tx, name: str) -> Person:
+def _user(where: Session | Tx, name: str) -> UserInfo:
     found = _PERSON.run(_connection(where), {"name": name}).first()
     if found is None:
         raise PermissionDenied(
             _("unknown user '{name}' (see 'regflow users list')").format(name=name)
         )
-    person = Person(found[0], list(found[1] or []), found[2], bool(found[3]))
+    person = UserInfo(found[0], list(found[1] or []), found[2], bool(found[3]), found[4])
     if not person.active:
         raise PermissionDenied(_("user '{name}' is disabled").format(name=name))
     return person
 
 
-def _not_auditor(user: Person, action: str) -> None:
+def _not_auditor(user: UserInfo, action: str) -> None:
     if AUDITOR in user.roles:
         raise PermissionDenied(
             _("'{name}' is an auditor: auditors read, they do not {action}").format(

@@ -29,7 +29,7 @@ from regflow.services.names import process_name
 from regflow.services.processes import definition_version, loaded
 from regflow.store.db import Tx
 from regflow.store.models import Application, ProcessDefinition, StepRecord, StepStatus
-from regflow.store.records import versions_stamp
+from regflow.store.records import derived_from_versions
 from regflow.workflows.validity import Changes, Validity, diff_regulations, validity_of
 
 
@@ -90,27 +90,18 @@ def _chains(definitions: list[ProcessDefinition]) -> dict[str, list[Link]]:
     return chains
 
 
-# Chains by database, with the (count, newest id) of process_definitions they were built from.
-# Versions are append-only (deploy adds rows; nothing changes or removes one), so the chains
-# change only when that pair moves: every filing reads the pair, not the versions and their
-# BPMN sources. The cached versions are detached rows without their source (see loaded()).
-_CHAINS: dict[str, tuple[tuple[int, int], dict[str, list[Link]]]] = {}
-
-
 def _all_chains(where: Session | Tx) -> dict[str, list[Link]]:
+    """Every chain, rebuilt only when a version is deployed (store/records.py); the cached
+    versions are detached rows without their BPMN source (see processes.loaded())."""
     tx = where if isinstance(where, Tx) else Tx.of(where)
-    connection = tx.connection
-    stamp = versions_stamp(connection)
-    url = str(connection.engine.url)
-    cached = _CHAINS.get(url)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    versions = tx.session.scalars(
-        select(ProcessDefinition).options(defer(ProcessDefinition.source))
-    ).all()
-    chains = _chains(list(versions))
-    _CHAINS[url] = (stamp, chains)
-    return chains
+
+    def build() -> dict[str, list[Link]]:
+        versions = tx.session.scalars(
+            select(ProcessDefinition).options(defer(ProcessDefinition.source))
+        ).all()
+        return _chains(list(versions))
+
+    return derived_from_versions(tx.connection, "chains", build)
 
 
 def chain(where: Session | Tx, key: str) -> list[Link]:

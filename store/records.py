@@ -14,9 +14,10 @@ changed the row in between), and the transaction rolls back whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, exists, func, insert, select, update
 
@@ -191,6 +192,11 @@ def _set(row_id: int, version: int, **values: Any) -> dict[str, Any]:
     return params
 
 
+def _written(row: StepRow, **changes: Any) -> StepRow:
+    """The row as a guarded UPDATE (:func:`_guarded`) left it: the changes, the next version."""
+    return replace(row, lock_version=row.lock_version + 1, **changes)
+
+
 def _check(result: Result, what: str) -> None:
     if result.rowcount != 1:
         raise ConflictError(f"someone else changed this {what} first; nothing was saved")
@@ -206,6 +212,27 @@ def lock_step(connection: Connection, step_id: int) -> tuple[StepRow | None, boo
 
 def is_open_mode(connection: Connection) -> bool:
     return bool(_IS_OPEN_MODE.run(connection).scalar())
+
+
+_BY_VERSIONS: dict[tuple[str, Hashable], tuple[tuple[int, int], Any]] = {}
+T = TypeVar("T")
+
+
+def derived_from_versions(
+    connection: Connection, name: Hashable, build: Callable[[], T]
+) -> T:
+    """``build()``'s answer about all deployed versions, kept per database under ``name`` and
+    rebuilt only when :func:`versions_stamp` moves (one cheap read instead of reading every
+    version, and its BPMN source, on each filing or task list)."""
+    stamp = versions_stamp(connection)
+    key = (str(connection.engine.url), name)
+    cached = _BY_VERSIONS.get(key)
+    if cached is not None and cached[0] == stamp:
+        result: T = cached[1]
+        return result
+    value = build()
+    _BY_VERSIONS[key] = (stamp, value)
+    return value
 
 
 def versions_stamp(connection: Connection) -> tuple[int, int]:
@@ -298,7 +325,7 @@ def claim_step(connection: Connection, row: StepRow, *, user: str, at: datetime)
     _check(_CLAIM_STEP.run(connection, _set(
         row.id, row.lock_version, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at
     )), "task")
-    return _replace(row, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at)
+    return _written(row, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at)
 
 
 def complete_step(
@@ -318,7 +345,7 @@ def complete_step(
         claimed_at=claimed_at, completed_by=user, completed_at=at,
         working_minutes=working_minutes, outcome=outcome,
     )), "task")
-    return _replace(row, status=StepStatus.COMPLETED.value, claimed_by=claimed_by,
+    return _written(row, status=StepStatus.COMPLETED.value, claimed_by=claimed_by,
                     claimed_at=claimed_at, completed_by=user, completed_at=at,
                     working_minutes=working_minutes, outcome=outcome)
 
@@ -326,7 +353,7 @@ def complete_step(
 def set_step_status(connection: Connection, row: StepRow, status: str) -> StepRow:
     _check(_SET_STEP_STATUS.run(connection, _set(row.id, row.lock_version, status=status)),
            "task")
-    return _replace(row, status=status)
+    return _written(row, status=status)
 
 
 def insert_application(connection: Connection, values: dict[str, Any]) -> int:
@@ -362,10 +389,3 @@ def save_application(
         working_minutes=finish.working_minutes,
     )
     _check(_FINISH_APPLICATION.run(connection, params), "application")
-
-
-def _replace(row: StepRow, **changes: Any) -> StepRow:
-    values = {f.name: getattr(row, f.name) for f in fields(StepRow)}
-    values.update(changes)
-    values["lock_version"] = row.lock_version + 1
-    return StepRow(**values)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from regflow.services import applications
 from regflow.services.processes import deploy
 from regflow.services.queries import task_list
-from regflow.services.timers import fire_next, mark_overdue, reproject, resume, suspend
+from regflow.services.reprojection import reproject
+from regflow.services.timers import fire_next, mark_overdue, resume, suspend
 from regflow.store.db import unit_of_work
 from regflow.store.models import Application, Event, Notification, StepRecord, Timer
 from tests.conftest import at, context

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from regflow.services import applications
 from regflow.services.processes import deploy
-from regflow.services.timers import reproject_if_calendar_changed
+from regflow.services.reprojection import reproject_if_calendar_changed
 from regflow.store.db import unit_of_work
 from regflow.store.models import Application, Event, Timer
 from tests.conftest import ROOT, at, context

@@ -207,6 +207,19 @@ def test_restored_waiting_timer_is_registered_and_still_fires(
 # --- subprocesses and call activities ----------------------------------------------------------
 
 
+def _step_on(workflow: BpmnWorkflow) -> bool:
+    """One move of the subprocess model: a person completes the ready task, or the signal the
+    catch event waits for is sent; False when nothing is left to do."""
+    if ready := workflow.get_tasks(state=TaskState.READY, manual=True):
+        ready[0].data["done_by"] = "Айгүл"
+        ready[0].run()
+    elif workflow.waiting_events():
+        workflow.send_event(BpmnEvent(SignalEventDefinition("go")))
+    else:
+        return False
+    return True
+
+
 def test_subprocesses_and_call_activities_round_trip_in_spiffs_order() -> None:
     # No model in processes/ has one (the loader refuses bpmn:subProcess and bpmn:callActivity),
     # so SpiffWorkflow's own parser reads this one: an embedded subprocess waiting for a signal,
@@ -221,12 +234,7 @@ def test_subprocesses_and_call_activities_round_trip_in_spiffs_order() -> None:
             workflow.do_engine_steps()
             seen.append(sorted(t.task_spec.name for t in workflow.get_tasks(
                 state=TaskState.READY | TaskState.WAITING)))
-            if ready := workflow.get_tasks(state=TaskState.READY, manual=True):
-                ready[0].data["done_by"] = "Айгүл"
-                ready[0].run()
-            elif workflow.waiting_events():
-                workflow.send_event(BpmnEvent(SignalEventDefinition("go")))
-            else:
+            if not _step_on(workflow):
                 break
         return [seen, workflow.is_completed(), workflow.data]
 
@@ -242,12 +250,7 @@ def test_subprocesses_and_call_activities_round_trip_in_spiffs_order() -> None:
             assert _event_tasks(restored) == _event_tasks(workflow)
         assert go_on(restored)[0] == expected[0][steps:]
         steps += 1
-        if ready := workflow.get_tasks(state=TaskState.READY, manual=True):
-            ready[0].data["done_by"] = "Айгүл"
-            ready[0].run()
-        elif workflow.waiting_events():
-            workflow.send_event(BpmnEvent(SignalEventDefinition("go")))
-        else:
+        if not _step_on(workflow):
             break
     assert workflow.is_completed() and expected[1]
     assert seen_subprocesses == {1, 2, 3}  # the embedded one, the called one, and its own
