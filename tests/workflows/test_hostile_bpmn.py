@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, Cli
+from tests.conftest import DATA, MIWG, Cli
 from tests.support import three_step_model
 
 HOSTILE = DATA / "hostile"
@@ -73,7 +73,6 @@ def test_huge_file_is_refused_before_parsing(cli: Cli, tmp_path: Path) -> None:
     assert r.stderr == "error: huge.bpmn: file is larger than 5 MB\n"
 
 
-MIWG = Path(__file__).resolve().parents[3] / "shared" / "bpmn-miwg" / "Reference"
 
 
 @pytest.mark.skipif(not MIWG.is_dir(), reason=f"no BPMN MIWG corpus at {MIWG}")

@@ -18,9 +18,8 @@ from regflow.workflows.render import (
     text_width,
     wrap_text,
 )
-from tests.conftest import PROCESSES, ROOT
+from tests.conftest import MIWG, PROCESSES
 
-MIWG = ROOT.parent / "shared" / "bpmn-miwg" / "Reference"
 MODELS = sorted(PROCESSES.glob("*.bpmn"))
 REFERENCES = sorted(MIWG.glob("*.bpmn")) if MIWG.is_dir() else []
 KRESLO = PROCESSES / "kreslo_arba_beru.bpmn"
