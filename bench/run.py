@@ -87,9 +87,9 @@ def _drop_pg(url: str) -> None:
 
     schema = url.rsplit("%3D", 1)[-1]
     admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    from regflow.store.db import engine_for
+    from regflow.store.db import dispose
 
-    engine_for(url).dispose()
+    dispose(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 

@@ -638,9 +638,9 @@ def simulate(
         return _run(ctx, scenario, url, model, history, tz, html, keep)
     finally:
         if not keep:
-            from regflow.store.db import engine_for
+            from regflow.store.db import dispose
 
-            engine_for(url).dispose()
+            dispose(url)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, select
+from sqlalchemy import JSON, Connection, TypeDecorator, bindparam, event, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import column, table
 
 from regflow.store.prepared import Prepared
@@ -118,9 +119,11 @@ _LOCK_HEAD_FAST = Prepared(_LOCK_HEAD)
 _WRITE_HEAD_FAST = Prepared(_WRITE_HEAD)
 
 
-def _lock_head(connection: Connection) -> tuple[int, str]:
-    query = _READ_HEAD_FAST if connection.dialect.name == "sqlite" else _LOCK_HEAD_FAST
-    row = query.run(connection).first()
+def _lock_head_query(connection: Connection) -> Prepared:
+    return _READ_HEAD_FAST if connection.dialect.name == "sqlite" else _LOCK_HEAD_FAST
+
+
+def _head_from(connection: Connection, row: tuple[Any, ...] | None) -> tuple[int, str]:
     if row is None:
         connection.execute(_head.insert().values(id=HEAD_ID, seq=0, hash=GENESIS))
         return 0, GENESIS
@@ -128,6 +131,19 @@ def _lock_head(connection: Connection) -> tuple[int, str]:
 
 
 _HEAD_STATE = "regflow_audit_head"  # connection.info: [transaction, seq, hash]
+_HEAD_AHEAD = "regflow_audit_head_ahead"  # connection.info: [transaction, unread Result]
+
+
+def lock_head_ahead(connection: Connection) -> None:
+    """Send the head's lock now and read it when the first event is appended: in a PostgreSQL
+    pipeline (store/prepared.py) it then travels with the transaction's writes instead of
+    taking a round trip of its own. Call it after the transaction's other row locks (the
+    step, the application), so every writer takes its locks in the same order."""
+    txn = connection.get_nested_transaction() or connection.get_transaction()
+    state = connection.info.get(_HEAD_STATE)
+    if state is not None and state[0] is txn:
+        return
+    connection.info[_HEAD_AHEAD] = [txn, _lock_head_query(connection).run(connection)]
 
 
 def _head_state(connection: Connection) -> list[Any]:
@@ -136,7 +152,11 @@ def _head_state(connection: Connection) -> list[Any]:
     txn = connection.get_nested_transaction() or connection.get_transaction()
     state: list[Any] | None = connection.info.get(_HEAD_STATE)
     if state is None or state[0] is not txn:
-        seq, prev = _lock_head(connection)
+        ahead = connection.info.pop(_HEAD_AHEAD, None)
+        if ahead is not None and ahead[0] is txn:
+            seq, prev = _head_from(connection, ahead[1].first())
+        else:
+            seq, prev = _head_from(connection, _lock_head_query(connection).run(connection).first())
         state = connection.info[_HEAD_STATE] = [txn, seq, prev]
     return state
 
@@ -160,12 +180,47 @@ def _move_head(_mapper: Any, connection: Connection, target: Any) -> None:
         _WRITE_HEAD_FAST.run(connection, {"new_seq": target.seq, "new_hash": target.hash})
 
 
+class _EncodedJSON(TypeDecorator[str]):
+    """A JSON column's value given as its JSON text already: the payload's canonical text is
+    stored as it is (a JSON column parses it back to the same value), so it is encoded once."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:  # type: ignore[override]
+        return None
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    """The payload as canonical JSON text, which is also what the row stores: dumped as it is
+    what the JSON column gives back (tuples as lists, keys as text, other values as text), so
+    verify() reading the row back hashes the same bytes."""
+    if _text_keys_only(payload):
+        return _dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+    # keys that are numbers sort as numbers, but as text once the row is read back: sort the
+    # value the JSON column will give back instead
+    return _dumps(_plain(payload), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _text_keys_only(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(type(k) is str for k in value) and all(map(_text_keys_only, value.values()))
+    if isinstance(value, list | tuple):
+        return all(map(_text_keys_only, value))
+    return True
+
+
 def install(event_class: type) -> None:
     """Chain every row of ``event_class`` as it is inserted (called once by store/models.py)."""
     global _INSERT_EVENT
     events = event_class.__table__  # type: ignore[attr-defined]
-    keys = [c.name for c in events.c if c.name != "id"]
-    _INSERT_EVENT = Prepared(events.insert().inline(), column_keys=keys)  # no RETURNING
+    values = {
+        c.name: bindparam(c.name, type_=_EncodedJSON() if c.name == "payload" else c.type)
+        for c in events.c
+        if c.name != "id"
+    }
+    _INSERT_EVENT = Prepared(events.insert().values(values).inline())  # no RETURNING
     if not event.contains(event_class, "before_insert", _chain):
         event.listen(event_class, "before_insert", _chain)
         event.listen(event_class, "after_insert", _move_head)
@@ -190,8 +245,7 @@ def append(
     assert _INSERT_EVENT is not None, "store.models installs the chain on import"
     if actor is None:
         actor = _actor.get()
-    payload = _plain(payload)  # what the JSON column gives back, so verify() agrees
-    payload_text = _dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload_text = _payload_text(payload)
     state = _head_state(connection)
     seq = state[1] + 1
     digest = hashlib.sha256(
@@ -206,7 +260,7 @@ def append(
             "actor": actor,
             "application_id": application_id,
             "step_record_id": step_record_id,
-            "payload": payload,
+            "payload": payload_text,
             "seq": seq,
             "prev_hash": state[2],
             "hash": digest,

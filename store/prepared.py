@@ -14,11 +14,18 @@ transaction of the SQLAlchemy connection given. A driver error is raised as SQLA
 
 Not for everything: statements that take a variable number of values (``IN`` lists) or run
 rarely stay ordinary SQLAlchemy.
+
+On PostgreSQL a write transaction runs these statements in psycopg's pipeline mode
+(:func:`pipelined`): a statement whose rows nobody has asked for yet is sent without waiting
+for its answer, so the writes of a completion travel together instead of one round trip each.
+What such a statement's answer must say (one row changed, for an optimistic lock) is checked when
+the answers arrive, before the commit is sent (:meth:`Result.on_rowcount`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,7 +42,7 @@ _GIVEN = object()  # a placeholder whose value the caller gives (not fixed in th
 class _Compiled:
     """One statement as one dialect runs it, with its conversions planned once."""
 
-    __slots__ = ("sql", "positional", "names", "_plan", "_results")
+    __slots__ = ("sql", "positional", "names", "returns_rows", "_plan", "_results")
 
     def __init__(
         self,
@@ -45,8 +52,10 @@ class _Compiled:
         constants: dict[str, Any],
         binds: dict[str, Processor],
         results: tuple[Processor, ...],
+        returns_rows: bool,
     ) -> None:
         self.sql = sql
+        self.returns_rows = returns_rows
         self.positional = positional  # True: values in ``names`` order; False: by name
         self.names = names
         self._plan = tuple((n, constants.get(n, _GIVEN), binds[n]) for n in names)
@@ -71,19 +80,141 @@ class _Compiled:
 
 
 class Result:
-    """What a statement gave back: its rows (already converted) and how many rows it changed."""
+    """What a statement gave back: its rows (already converted) and how many rows it changed.
 
-    __slots__ = ("rows", "rowcount")
+    In a pipeline (:func:`pipelined`) the answer may still be on its way: it is read when
+    ``rows`` or ``rowcount`` is first asked for (which waits for it), or when the pipeline ends.
+    """
 
-    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
-        self.rows = rows
-        self.rowcount = rowcount
+    __slots__ = ("_rows", "_rowcount", "_pending", "_callbacks")
+
+    def __init__(
+        self,
+        rows: list[tuple[Any, ...]],
+        rowcount: int,
+        pending: tuple[Any, _Compiled, Connection] | None = None,
+    ) -> None:
+        self._rows = rows
+        self._rowcount = rowcount
+        self._pending = pending  # (driver cursor, statement, connection) until answered
+        self._callbacks: list[Callable[[int], None]] = []
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        self._resolve()
+        return self._rows
+
+    @property
+    def rowcount(self) -> int:
+        self._resolve()
+        return self._rowcount
 
     def first(self) -> tuple[Any, ...] | None:
-        return self.rows[0] if self.rows else None
+        rows = self.rows
+        return rows[0] if rows else None
 
     def scalar(self) -> Any:
-        return self.rows[0][0] if self.rows else None
+        rows = self.rows
+        return rows[0][0] if rows else None
+
+    def on_rowcount(self, check: Callable[[int], None]) -> None:
+        """Call ``check`` with the number of rows changed: now if the answer is here, else when
+        it arrives (at the latest when the pipeline ends, before the commit). Why not read
+        ``rowcount`` at once: that would wait for the answer and undo the pipeline."""
+        if self._pending is None:
+            check(self._rowcount)
+        else:
+            self._callbacks.append(check)
+
+    def _resolve(self) -> None:
+        if self._pending is None:
+            return
+        cursor, compiled, connection = self._pending
+        self._pending = None
+        # a fetch in pipeline mode sends what is queued and waits up to this answer
+        try:
+            with _driver_errors(connection, compiled.sql, None):
+                if compiled.returns_rows:
+                    self._rows = [compiled.row(r) for r in cursor.fetchall()]
+                self._rowcount = cursor.rowcount
+        finally:
+            cursor.close()
+        for check in self._callbacks:
+            check(self._rowcount)
+
+    def _abandon(self) -> None:
+        """The transaction failed before this answer was read: nobody will read it."""
+        if self._pending is not None:
+            self._pending[0].close()
+            self._pending = None
+
+
+_PIPELINE = "regflow_pipeline"  # connection.info: the open pipeline and its unanswered results
+
+
+class _Pipeline:
+    __slots__ = ("context", "pending")
+
+    def __init__(self, context: Any) -> None:
+        self.context = context  # psycopg's ``connection.pipeline()``, entered
+        self.pending: list[Result] = []
+
+
+@contextmanager
+def _driver_errors(connection: Connection, sql: str, params: Any) -> Iterator[None]:
+    """A driver error as SQLAlchemy's own (store/db.py translates those into regflow's)."""
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        raise DBAPIError.instance(
+            sql, params, exc, dbapi_error, dialect=connection.dialect
+        ) from exc
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """Run this transaction's prepared statements in psycopg's pipeline mode (PostgreSQL; on
+    SQLite, which answers in-process, nothing changes). The block ends, or any statement that
+    does not go through :class:`Prepared` (the ORM, Core) is about to run, and the pipeline is
+    ended first: every answer read, every :meth:`Result.on_rowcount` check made. Why only
+    prepared statements: SQLAlchemy reads a cursor's answer as soon as it executes, and in
+    pipeline mode that answer is not there yet."""
+    if connection.dialect.name != "postgresql" or _PIPELINE in connection.info:
+        yield
+        return
+    context = connection.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
+    with _driver_errors(connection, "-- enter pipeline", None):
+        context.__enter__()
+    connection.info[_PIPELINE] = _Pipeline(context)
+    try:
+        yield
+    except BaseException:
+        _leave(connection, failed=True)
+        raise
+    _leave(connection, failed=False)
+
+
+def end_pipeline(connection: Connection) -> None:
+    """End the connection's pipeline now, if it has one (the answers read, the checks made):
+    before a statement that is not prepared, and before the commit."""
+    _leave(connection, failed=False)
+
+
+def _leave(connection: Connection, *, failed: bool) -> None:
+    state: _Pipeline | None = connection.info.pop(_PIPELINE, None)
+    if state is None:  # ended already (a statement that is not prepared came first)
+        return
+    if failed:
+        for result in state.pending:
+            result._abandon()
+        with suppress(Exception):  # the block's own error is the one to report
+            state.context.__exit__(None, None, None)
+        return
+    with _driver_errors(connection, "-- sync pipeline", None):
+        state.context.__exit__(None, None, None)  # sends what is queued, waits for answers
+    for result in state.pending:
+        result._resolve()
 
 
 class Prepared:
@@ -112,27 +243,32 @@ class Prepared:
         results = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
         )
-        found = _Compiled(compiled.string, names, positional, constants, binds, results)
+        found = _Compiled(  # a SELECT's columns, or RETURNING's: the statement has rows
+            compiled.string, names, positional, constants, binds, results, bool(columns)
+        )
         self._by_dialect[key] = found
         return found
 
     def run(self, connection: Connection, values: dict[str, Any] | None = None) -> Result:
         """Execute in ``connection``'s transaction; rows are read only if the statement has any
-        (a SELECT, or RETURNING)."""
+        (a SELECT, or RETURNING). In a pipeline the answer is read when first asked for."""
         compiled = self._compile(connection.dialect)
         params = compiled.parameters(values or {})
         dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
+        pipeline = connection.info.get(_PIPELINE)
         try:
-            cursor.execute(compiled.sql, params)
-            rows = (
-                [compiled.row(r) for r in cursor.fetchall()] if cursor.description else []
-            )
-            return Result(rows, cursor.rowcount)
-        except connection.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                compiled.sql, params, exc, connection.dialect.loaded_dbapi.Error,
-                dialect=connection.dialect,
-            ) from exc
+            with _driver_errors(connection, compiled.sql, params):
+                cursor.execute(compiled.sql, params)
+                if pipeline is not None:
+                    result = Result([], -1, (cursor, compiled, connection))
+                    pipeline.pending.append(result)
+                    cursor = None  # closed when its answer is read
+                    return result
+                rows = (
+                    [compiled.row(r) for r in cursor.fetchall()] if cursor.description else []
+                )
+                return Result(rows, cursor.rowcount)
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()

@@ -198,8 +198,14 @@ def _written(row: StepRow, **changes: Any) -> StepRow:
 
 
 def _check(result: Result, what: str) -> None:
-    if result.rowcount != 1:
-        raise ConflictError(f"someone else changed this {what} first; nothing was saved")
+    """A guarded write changed exactly its one row (checked when its answer arrives: in a
+    PostgreSQL pipeline that is before the commit, store/prepared.py)."""
+
+    def one_row(count: int) -> None:
+        if count != 1:
+            raise ConflictError(f"someone else changed this {what} first; nothing was saved")
+
+    result.on_rowcount(one_row)
 
 
 def lock_step(connection: Connection, step_id: int) -> tuple[StepRow | None, bool]:

@@ -64,7 +64,7 @@ def pg_url() -> Iterator[str]:
         pytest.skip(_PG_REASON)
     import psycopg
 
-    from regflow.store.db import engine_for
+    from regflow.store.db import dispose
     from regflow.store.migrate import upgrade
 
     schema = f"regflow_t_{uuid.uuid4().hex[:10]}"
@@ -76,7 +76,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        engine_for(url).dispose()
+        dispose(url)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -170,11 +171,13 @@ def test_pg_roles_app_appends_only_and_auditor_reads(pg_url: str, tmp_path: Path
 
 
 def test_the_hot_path_hashes_an_event_exactly_as_verify_recomputes_it() -> None:
-    """append() builds the canonical bytes around the payload's own JSON; verify() hashes
-    canonical(content_of(row)). Both must agree byte for byte on whatever a payload holds."""
+    """append() builds the canonical bytes around the payload's JSON text, which is also what
+    the row stores; verify() hashes canonical(content_of(row)) of the value read back. Both must
+    agree byte for byte on whatever a payload holds: keys that are numbers (which sort as
+    numbers, 2 before 10, until they are text), tuples, instants."""
     from datetime import UTC, datetime, timedelta, timezone
 
-    from regflow.store.audit import _canonical_text, _content, _dumps, _plain, canonical
+    from regflow.store.audit import _canonical_text, _content, _payload_text, _plain, canonical
 
     almaty = timezone(timedelta(hours=5))
     payloads = [
@@ -184,13 +187,15 @@ def test_the_hot_path_hashes_an_event_exactly_as_verify_recomputes_it() -> None:
         {"reason": "өтініш берушінің құжаттары күтілуде", "z": 1, "a": {"b": {"c": "ё"}}},
         {"due_at": datetime(2026, 7, 3, 18, 15, tzinfo=almaty), "pair": (1, "two")},
         {1: "int key", "10": "after it as text", "2": True},
+        {"outcome": {2: "two", 10: "ten", 1: "one"}},
     ]
     for number, payload in enumerate(payloads, 1):
         for instant in (datetime(2026, 7, 3, 12, 0, tzinfo=UTC), datetime(2016, 3, 22, 9, 0)):
+            stored = _payload_text(payload)
             plain = _plain(payload)
+            assert json.loads(stored) == plain  # the row holds what the JSON column gives back
             fast = _canonical_text(
-                number, instant, "step_completed", "айгүл", 7, None,
-                _dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+                number, instant, "step_completed", "айгүл", 7, None, stored
             )
             reference = canonical(
                 _content(number, instant, "step_completed", "айгүл", 7, None, plain)

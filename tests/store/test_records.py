@@ -15,7 +15,7 @@ from regflow.errors import ConflictError
 from regflow.services import applications
 from regflow.services.processes import deploy
 from regflow.store import records
-from regflow.store.db import engine_for, transaction, unit_of_work
+from regflow.store.db import dispose, transaction, unit_of_work
 from regflow.store.models import Application, Event, StepRecord
 from regflow.store.prepared import Prepared
 from tests.conftest import at, context
@@ -126,4 +126,4 @@ def test_a_completions_locks_hold_the_step_and_its_application(pg_url: str, tmp_
                     other.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT",
                                   (key,))
                 other.rollback()
-    engine_for(pg_url).dispose()
+    dispose(pg_url)
