@@ -104,9 +104,9 @@ def _sync_steps(
     runs: list[ServiceRun],
     now: datetime,
     open_before: set[str] | None = None,
-) -> list[int]:
+) -> records.NewIds:
     """Make the step rows match the workflow: new ready tasks get a row, vanished ones close.
-    Returns the new rows' ids.
+    Returns the new rows' ids (read when asked for).
 
     ``open_before``: the user tasks whose rows were open before this change (the restored
     snapshot's ready tasks, less the one just completed; empty for a new application). When
@@ -253,16 +253,17 @@ def start(
             change=(None, {"status": status, "outcome": outcome}),
         )
         incidents = _record_failure(ctx, tx, app, failure, now)
-        return Started(
-            application_id=app_id,
-            process_key=definition.key,
-            version=definition.version,
-            route=route,
-            accepted_at=accepted_at,
-            deadline_at=deadline_at,
-            open_steps=new_steps,
-            incidents=incidents,
-        )
+    # the new steps' ids are read after the commit: on PostgreSQL they come with its answers
+    return Started(
+        application_id=app_id,
+        process_key=definition.key,
+        version=definition.version,
+        route=route,
+        accepted_at=accepted_at,
+        deadline_at=deadline_at,
+        open_steps=new_steps.get(),
+        incidents=incidents,
+    )
 
 
 def _open_step(row: StepRow | None, step_record_id: int) -> StepRow:
@@ -404,17 +405,18 @@ def complete(
                 ),
             )
         incidents = _record_failure(ctx, tx, app, failure, now)
-        return Completed(
-            step_record_id=row.id,
-            application_id=app.id,
-            working_minutes=done.working_minutes or 0,
-            application_status=(
-                ApplicationStatus.COMPLETED.value if finish else app.status
-            ),
-            outcome=finish.outcome if finish else app.outcome,
-            open_steps=new_steps,
-            incidents=incidents,
-        )
+    # the new steps' ids are read after the commit: on PostgreSQL they come with its answers
+    return Completed(
+        step_record_id=row.id,
+        application_id=app.id,
+        working_minutes=done.working_minutes or 0,
+        application_status=(
+            ApplicationStatus.COMPLETED.value if finish else app.status
+        ),
+        outcome=finish.outcome if finish else app.outcome,
+        open_steps=new_steps.get(),
+        incidents=incidents,
+    )
 
 
 # --- Service steps and incidents (issue 12) -----------------------------------------------------
@@ -668,6 +670,6 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
             error=None if incident.status == "resolved" else incident.error,
             application_status=app.status,
             outcome=app.outcome,
-            open_steps=new_rows,
+            open_steps=new_rows.get(),
             incidents=list(still_open),
         )

@@ -317,14 +317,28 @@ def new_step(
     }
 
 
-def insert_steps(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert step rows; their ids, in the order given."""
-    return [_INSERT_STEP.run(connection, row).scalar() for row in rows]
+class NewIds:
+    """The ids of step rows just inserted, read when first asked for: in a PostgreSQL pipeline
+    (store/prepared.py) asking at once would wait for the database's answer there and then;
+    asked after the commit, they come with the transaction's other answers."""
+
+    __slots__ = ("_results",)
+
+    def __init__(self, results: list[Result]) -> None:
+        self._results = results
+
+    def get(self) -> list[int]:
+        return [int(result.scalar()) for result in self._results]
+
+
+def insert_steps(connection: Connection, rows: list[dict[str, Any]]) -> NewIds:
+    """Insert step rows; their ids, in the order given, when asked for."""
+    return NewIds([_INSERT_STEP.run(connection, row) for row in rows])
 
 
 def insert_step(connection: Connection, values: dict[str, Any]) -> StepRow:
     """Insert one step row (values from :func:`new_step`, changed as needed); the row."""
-    return StepRow(id=insert_steps(connection, [values])[0], **values)
+    return StepRow(id=insert_steps(connection, [values]).get()[0], **values)
 
 
 def claim_step(connection: Connection, row: StepRow, *, user: str, at: datetime) -> StepRow:

@@ -127,3 +127,45 @@ def test_a_completions_locks_hold_the_step_and_its_application(pg_url: str, tmp_
                                   (key,))
                 other.rollback()
     dispose(pg_url)
+
+
+def test_a_stale_write_undoes_the_writes_sent_before_it_in_the_same_transaction(
+    db_url: str, app_id: int
+) -> None:
+    """On PostgreSQL the writes travel as one pipeline and a guarded write's row count is only
+    known when the answers arrive: the check still comes before the commit, so the claim sent
+    first is rolled back with the refused completion (store/prepared.py)."""
+    with transaction(db_url) as tx:
+        (first,) = records.open_steps(tx.connection, app_id)
+    now = at("2026-07-01 10:20")
+    with transaction(db_url) as tx:
+        records.claim_step(tx.connection, first, user="aigul", at=now)  # version 1 → 2
+    with transaction(db_url) as tx:
+        (claimed,) = records.open_steps(tx.connection, app_id)
+    with pytest.raises(ConflictError, match="someone else changed this task"):
+        with transaction(db_url) as tx:
+            records.set_step_status(tx.connection, claimed, "ready")  # right version: sent
+            records.complete_step(  # the version read before the claim: refused
+                tx.connection, first, user="bolat", at=now, claimed_by="bolat",
+                claimed_at=now, working_minutes=20, outcome=None,
+            )
+    with transaction(db_url) as tx:
+        (row,) = records.open_steps(tx.connection, app_id)
+    assert (row.status, row.claimed_by, row.lock_version) == ("claimed", "aigul", 2)
+
+
+def test_an_orm_read_in_the_same_transaction_sees_the_plain_writes_before_it(
+    db_url: str, app_id: int
+) -> None:
+    """A statement that is not prepared (the ORM here) ends the pipeline first, so it reads
+    what the transaction wrote so far, and later plain statements still run."""
+    now = at("2026-07-01 10:20")
+    with transaction(db_url) as tx:
+        (first,) = records.open_steps(tx.connection, app_id)
+        claimed = records.claim_step(tx.connection, first, user="aigul", at=now)
+        seen = tx.session.get(StepRecord, first.id)
+        assert seen is not None and (seen.status, seen.claimed_by) == ("claimed", "aigul")
+        records.set_step_status(tx.connection, claimed, "ready")
+    with transaction(db_url) as tx:
+        (row,) = records.open_steps(tx.connection, app_id)
+    assert (row.status, row.lock_version) == ("ready", 3)  # both writes, each moved the version

@@ -1,0 +1,83 @@
+"""Transactions keep one connection between them in the main thread (store/db.py): reused while
+it is good, given up when it may not be."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from regflow.errors import ConfigError
+from regflow.store import db
+from regflow.store.db import dispose, engine_for, transaction
+
+
+def _driver_connection(url: str):  # type: ignore[no-untyped-def]
+    with transaction(url) as tx:
+        return tx.connection.connection.dbapi_connection
+
+
+def _connection(url: str):  # type: ignore[no-untyped-def]
+    with transaction(url) as tx:
+        return tx.connection
+
+
+def test_consecutive_transactions_reuse_one_connection(sqlite_url: str) -> None:
+    first = _driver_connection(sqlite_url)
+    assert _driver_connection(sqlite_url) is first
+    with transaction(sqlite_url, read_only=True) as tx:  # a reading one too
+        assert tx.connection.connection.dbapi_connection is first
+
+
+def test_a_failed_transaction_gives_its_connection_up(sqlite_url: str) -> None:
+    with pytest.raises(ConfigError, match="database error"):
+        with transaction(sqlite_url) as tx:
+            failed = tx.connection
+            failed.execute(text("SELECT * FROM no_such_table"))
+    assert failed.closed and _connection(sqlite_url) is not failed
+
+
+def test_a_disposed_engine_is_not_used_through_a_kept_connection(sqlite_url: str) -> None:
+    first = _driver_connection(sqlite_url)
+    engine_for(sqlite_url).dispose()  # e.g. a test swapping in a traced connection
+    second = _driver_connection(sqlite_url)
+    assert second is not first
+    dispose(sqlite_url)
+    assert _driver_connection(sqlite_url) is not second
+
+
+def test_turning_to_another_database_closes_the_kept_connection(
+    sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from regflow.store.migrate import upgrade
+
+    other = f"sqlite:///{tmp_path_factory.mktemp('other') / 'other.db'}"
+    upgrade(other)
+    first = _connection(sqlite_url)
+    _connection(other)
+    assert first.closed  # at most one connection is kept
+    assert _connection(sqlite_url) is not first
+
+
+def test_a_connection_idle_too_long_goes_back_through_the_pool(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _connection(sqlite_url)
+    assert _connection(sqlite_url) is first
+    monkeypatch.setattr(db, "_IDLE_SECONDS", 0.0)  # every pause is now too long
+    second = _connection(sqlite_url)
+    assert second is not first and first.closed  # returned to the pool (which pings it)
+
+
+def test_other_threads_use_the_pool_and_keep_nothing(sqlite_url: str) -> None:
+    db.release()
+    seen: list[object] = []
+
+    def work() -> None:
+        seen.append(_driver_connection(sqlite_url))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert len(seen) == 1 and db._held.kept is None
