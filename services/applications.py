@@ -25,7 +25,7 @@ from regflow.services.processes import cached, loaded, loaded_by_id
 from regflow.services.timers import sync_timers
 from regflow.services.users import authorize_step, filing_org
 from regflow.services.validity import definition_for_filing
-from regflow.store import audit, records
+from regflow.store import records
 from regflow.store.db import Tx
 from regflow.store.models import (
     INCIDENT_STEP_STATUS,
@@ -213,7 +213,6 @@ def start(
         outcome = finish.outcome if finish else None
         snapshot = instance.snapshot()
         app_data = instance.data
-        audit.lock_head_ahead(connection)  # read with the writes (one round trip on PostgreSQL)
         app_id = records.insert_application(connection, {
             "definition_id": definition.id,
             "process_key": definition.key,
@@ -310,7 +309,6 @@ def claim(ctx: Context, step_record_id: int, user: str) -> StepRow:
             raise StateError(
                 _("task {id} is already claimed by {user}").format(id=row.id, user=row.claimed_by)
             )
-        audit.lock_head_ahead(tx.connection)
         claimed = records.claim_step(tx.connection, row, user=user, at=now)
         _event(
             tx,
@@ -363,7 +361,6 @@ def complete(
         runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
         calendar = ctx.calendar(process.regulation.schedule_of(row.role))
         claimed = row.claimed_at is not None
-        audit.lock_head_ahead(connection)  # read with the writes (one round trip on PostgreSQL)
         done = records.complete_step(
             connection,
             row,

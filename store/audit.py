@@ -119,11 +119,9 @@ _LOCK_HEAD_FAST = Prepared(_LOCK_HEAD)
 _WRITE_HEAD_FAST = Prepared(_WRITE_HEAD)
 
 
-def _lock_head_query(connection: Connection) -> Prepared:
-    return _READ_HEAD_FAST if connection.dialect.name == "sqlite" else _LOCK_HEAD_FAST
-
-
-def _head_from(connection: Connection, row: tuple[Any, ...] | None) -> tuple[int, str]:
+def _lock_head(connection: Connection) -> tuple[int, str]:
+    query = _READ_HEAD_FAST if connection.dialect.name == "sqlite" else _LOCK_HEAD_FAST
+    row = query.run(connection).first()
     if row is None:
         connection.execute(_head.insert().values(id=HEAD_ID, seq=0, hash=GENESIS))
         return 0, GENESIS
@@ -131,32 +129,17 @@ def _head_from(connection: Connection, row: tuple[Any, ...] | None) -> tuple[int
 
 
 _HEAD_STATE = "regflow_audit_head"  # connection.info: [transaction, seq, hash]
-_HEAD_AHEAD = "regflow_audit_head_ahead"  # connection.info: [transaction, unread Result]
-
-
-def lock_head_ahead(connection: Connection) -> None:
-    """Send the head's lock now and read it when the first event is appended: in a PostgreSQL
-    pipeline (store/prepared.py) it then travels with the transaction's writes instead of
-    taking a round trip of its own. Call it after the transaction's other row locks (the
-    step, the application), so every writer takes its locks in the same order."""
-    txn = connection.get_nested_transaction() or connection.get_transaction()
-    state = connection.info.get(_HEAD_STATE)
-    if state is not None and state[0] is txn:
-        return
-    connection.info[_HEAD_AHEAD] = [txn, _lock_head_query(connection).run(connection)]
 
 
 def _head_state(connection: Connection) -> list[Any]:
     """The newest link as this transaction sees it: read and locked once per transaction (or
-    savepoint), then carried forward in memory as the transaction appends rows."""
+    savepoint), then carried forward in memory as the transaction appends rows. In a
+    PostgreSQL pipeline (store/prepared.py) this read also sends the writes queued before it,
+    so the head, which every writer needs, is locked as late as possible."""
     txn = connection.get_nested_transaction() or connection.get_transaction()
     state: list[Any] | None = connection.info.get(_HEAD_STATE)
     if state is None or state[0] is not txn:
-        ahead = connection.info.pop(_HEAD_AHEAD, None)
-        if ahead is not None and ahead[0] is txn:
-            seq, prev = _head_from(connection, ahead[1].first())
-        else:
-            seq, prev = _head_from(connection, _lock_head_query(connection).run(connection).first())
+        seq, prev = _lock_head(connection)
         state = connection.info[_HEAD_STATE] = [txn, seq, prev]
     return state
 

@@ -180,10 +180,15 @@ def pipelined(connection: Connection) -> Iterator[None]:
     ended first: every answer read, every :meth:`Result.on_rowcount` check made. Why only
     prepared statements: SQLAlchemy reads a cursor's answer as soon as it executes, and in
     pipeline mode that answer is not there yet."""
-    if connection.dialect.name != "postgresql" or _PIPELINE in connection.info:
+    driver: Any = connection.connection.dbapi_connection
+    if (
+        connection.dialect.name != "postgresql"
+        or _PIPELINE in connection.info
+        or not hasattr(driver, "pipeline")  # psycopg 3 has it; another driver runs as it is
+    ):
         yield
         return
-    context = connection.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
+    context = driver.pipeline()
     with _driver_errors(connection, "-- enter pipeline", None):
         context.__enter__()
     connection.info[_PIPELINE] = _Pipeline(context)
