@@ -75,6 +75,7 @@ from regflow.store.models import (
     Suspension,
     Timer,
 )
+from regflow.store.prepared import pipelined
 from regflow.workflows import timers as wt
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.model import Regulation
@@ -565,11 +566,12 @@ def _reproject_batch(
             result_ = connection.execute(statement, rows)
             if connection.dialect.supports_sane_multi_rowcount and result_.rowcount != len(rows):
                 raise ConflictError(f"someone else changed a {what} first; nothing was saved")
-    for row, result in moved:
-        audited = {"status": row.status, "outcome": row.outcome}
-        record(tx, now, "due_dates_reprojected", actor, application_id=row.id,
-               deadline_at=result.deadline_at.isoformat() if result.deadline_at else None,
-               change=(audited, dict(audited)))
+    with pipelined(connection):  # the events, sent together on PostgreSQL (the updates ended it)
+        for row, result in moved:
+            audited = {"status": row.status, "outcome": row.outcome}
+            record(tx, now, "due_dates_reprojected", actor, application_id=row.id,
+                   deadline_at=result.deadline_at.isoformat() if result.deadline_at else None,
+                   change=(audited, dict(audited)))
     return len(moved), busy
 
 

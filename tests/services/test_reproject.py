@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from regflow.errors import ConflictError
 from regflow.services import applications, reprojection
+from regflow.services.audit_log import verify_chain
 from regflow.services.processes import deploy
 from regflow.services.setup import init_database
 from regflow.services.timers import resume, suspend
@@ -291,6 +292,7 @@ def test_a_full_pass_gives_the_old_rules_due_dates_in_batches(
     assert [e.application_id for e in _events(db_url, "due_dates_reprojected")] == [1, 2, 3]
     (done,) = _events(db_url, "calendar_reprojected")
     assert (done.payload["pass"], done.payload["applications"]) == ("full", 3)
+    assert verify_chain(decreed).ok  # a batch's events, sent together on PostgreSQL, chain
     assert reprojection.reproject_if_calendar_changed(decreed) is None
 
 
