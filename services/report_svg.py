@@ -164,7 +164,7 @@ def gantt(t: ApplicationTimeline, calendar: WorkCalendar, now: datetime, width: 
         dx = x(t.deadline_at)
         body.append(
             f'<line x1="{dx:.1f}" y1="14" x2="{dx:.1f}" y2="{height:.1f}" stroke="{NORM}" '
-            'stroke-dasharray="4,3"><title>service deadline</title></line>'
+            f'stroke-dasharray="4,3"><title>{escape(_("service deadline"))}</title></line>'
         )
     return _svg(
         width,

@@ -135,6 +135,16 @@ def test_one_applications_html_report_is_its_timeline(history, tmp_path: Path) -
     assert f"Application {a1} · three_steps v1" in target.read_text(encoding="utf-8")
 
 
+def test_the_gantt_deadline_tooltip_speaks_the_reports_language(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli, (_, _, a3) = history
+    target = tmp_path / "a3.kk.html"
+    cli("--lang", "kk", "report", "--application", str(a3), "--format", "html", "-o",
+        str(target), at=NOW)
+    text = target.read_text(encoding="utf-8")
+    assert "<title>қызмет көрсету мерзімі</title>" in text  # the dashed line's tooltip
+    assert "service deadline" not in text
+
+
 def test_terminal_tables_show_working_time_and_lateness(history) -> None:  # type: ignore[no-untyped-def]
     cli, (a1, _, a3) = history
     out = cli("report", at=NOW).output
