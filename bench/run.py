@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "processes" / "kreslo_arba_beru.bpmn"
 KEY = "kreslo_arba_beru"
+REPROJECT_UP_TO = 100_000  # full re-projection timed at the sizes up to this (SQLite)
+REPROJECT_PG = 10_000  # running applications re-projected on PostgreSQL
 ALMATY = ZoneInfo("Asia/Almaty")
 START = datetime(2016, 2, 2, 10, 0, tzinfo=ALMATY)  # the regulation was in force then
 PG_URL = os.environ.get("REGFLOW_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -380,6 +382,18 @@ def steps_report_time(url: str, repeat: int = 3) -> dict[str, float] | None:
         return _timed(lambda: fn(ctx), repeat)
 
 
+def reprojection_time(url: str) -> dict[str, float]:
+    """A full re-projection pass over every running application (what `regflow calendar
+    reproject` does after a transfer decree), in batches of the worker's size: seconds, and how
+    many applications got new due dates."""
+    from regflow.services.reprojection import reproject
+
+    ctx = _context(url)
+    started = time.perf_counter()
+    moved = reproject(ctx, "bench")
+    return {"seconds": time.perf_counter() - started, "moved": moved}
+
+
 _RSS_PROBE = """
 import resource, sys
 from regflow.cli import cli
@@ -477,6 +491,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         try:
             result["engine"]["pg_vs_sqlite"] = ratio(rates, "postgresql", "sqlite")
             result["engine"]["pg_vs_ceiling"] = ratio(rates, "postgresql", "ceiling_spiff_alone")
+            pg_big = _fresh_pg()
+            if pg_big:
+                try:
+                    seed(pg_big, REPROJECT_PG)
+                    result["engine"]["pg_reprojection"] = {
+                        "applications": REPROJECT_PG, **reprojection_time(pg_big)
+                    }
+                finally:
+                    _drop_pg(pg_big)
             one = parallel_rate(pg, n // 2, 1)
             two = parallel_rate(pg, n // 2, 2)
             result["engine"]["pg_parallel"] = {
@@ -500,6 +523,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report = steps_report_time(big)
         if report:
             row["steps_report"] = report
+        if size <= REPROJECT_UP_TO:
+            row["reprojection"] = reprojection_time(big)
         growth.append(row)
     base = growth[0]["tasks_role_head"]["p50_ms"]
     for row in growth:
@@ -574,10 +599,12 @@ def _print(result: dict[str, Any], out: Path) -> None:
         "p50 vs smallest",
         "report p50 ms",
         "report ms per 1k records",
+        "re-projection s (per 1k apps)",
     ):
         g.add_column(col)
     for row in result["growth"]:
         report = row.get("steps_report")
+        moved = row.get("reprojection")
         g.add_row(
             str(row["open_applications"]),
             str(row["step_records"]),
@@ -587,6 +614,8 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"{row['tasks_p50_vs_smallest']:.2f}×",
             f"{report['p50_ms']:.0f}" if report else "—",
             f"{1000 * report['p50_ms'] / row['step_records']:.3f}" if report else "—",
+            f"{moved['seconds']:.1f} ({1000 * moved['seconds'] / row['open_applications']:.3f})"
+            if moved else "—",
         )
     console = Console(width=120)
     console.print(t)
@@ -599,6 +628,12 @@ def _print(result: dict[str, Any], out: Path) -> None:
         f"{m['cli_tasks_role_head']['peak_rss_mb']:.0f} MB, worker --once "
         f"{m['worker_once']['peak_rss_mb']:.0f} MB"
     )
+    if "pg_reprojection" in e:
+        r = e["pg_reprojection"]
+        console.print(
+            f"re-projection on PostgreSQL: {r['applications']} applications in "
+            f"{r['seconds']:.1f} s ({r['moved']} moved)"
+        )
     console.print(f"JSON: {out}")
 
 

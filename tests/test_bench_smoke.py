@@ -27,5 +27,10 @@ def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
     # before it (roles round-robin: clerk, head, officer)
     assert [row["step_records"] for row in result["growth"]] == [30 + 20, 60 + 40]
     assert [row["open_applications"] for row in result["growth"]] == [30, 60]
+    # a full re-projection pass at each size: the seed writes due dates in calendar time, the
+    # pass moves some of the applications seeded since the last pass into working time, and
+    # none of those it already moved
+    moved = [row["reprojection"]["moved"] for row in result["growth"]]
+    assert 0 < moved[0] <= 30 and 0 < moved[1] <= 60 - 30
     assert result["memory"]["cli_tasks_role_head"]["peak_rss_mb"] > 10
     assert result["startup"]["regflow_help_ms"] > 0
