@@ -66,12 +66,12 @@ def _fresh_sqlite(folder: Path, name: str) -> str:
     return url
 
 
-def _fresh_pg() -> str | None:
+def _fresh_pg(name: str = "rate") -> str | None:
     try:
         import psycopg
 
         admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-        schema = f"regflow_bench_{os.getpid()}"
+        schema = f"regflow_bench_{os.getpid()}_{name}"
         with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -491,7 +491,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         try:
             result["engine"]["pg_vs_sqlite"] = ratio(rates, "postgresql", "sqlite")
             result["engine"]["pg_vs_ceiling"] = ratio(rates, "postgresql", "ceiling_spiff_alone")
-            pg_big = _fresh_pg()
+            pg_big = _fresh_pg("reprojection")
             if pg_big:
                 try:
                     seed(pg_big, REPROJECT_PG)
