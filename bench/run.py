@@ -448,6 +448,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--rounds", type=int, default=7, help="paired rounds of the engine rate")
+    parser.add_argument("--pg-reproject", type=int, default=REPROJECT_PG,
+                        help="running applications re-projected on PostgreSQL")
     parser.add_argument("--rate-worker", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rate_worker:
@@ -494,9 +496,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             pg_big = _fresh_pg("reprojection")
             if pg_big:
                 try:
-                    seed(pg_big, REPROJECT_PG)
+                    seed(pg_big, args.pg_reproject)
                     result["engine"]["pg_reprojection"] = {
-                        "applications": REPROJECT_PG, **reprojection_time(pg_big)
+                        "applications": args.pg_reproject, **reprojection_time(pg_big)
                     }
                 finally:
                     _drop_pg(pg_big)

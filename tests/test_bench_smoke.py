@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.run import main
+from tests.conftest import _PG_REASON
 
 
 def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
@@ -34,3 +37,23 @@ def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert 0 < moved[0] <= 30 and 0 < moved[1] <= 60 - 30
     assert result["memory"]["cli_tasks_role_head"]["peak_rss_mb"] > 10
     assert result["startup"]["regflow_help_ms"] > 0
+
+
+def test_bench_quick_run_on_postgresql_writes_its_figures(tmp_path: Path) -> None:
+    if _PG_REASON:
+        pytest.skip(_PG_REASON)
+    result = main([
+        "--quick", "--apps", "3", "--rounds", "3", "--sizes", "30", "--pg-reproject", "30",
+        "--out", str(tmp_path),
+    ])
+    engine = result["engine"]
+    assert (engine["postgresql"]["applications"], engine["postgresql"]["tasks"]) == (3, 15)
+    assert 0 < engine["pg_vs_sqlite"]
+    assert engine["pg_parallel"]["one"]["processes"] == 1
+    assert engine["pg_parallel"]["two"]["processes"] == 2
+    assert engine["pg_parallel"]["two_vs_one"] > 0
+    # the same 30 seeded applications move on PostgreSQL as on SQLite (one calendar, one seed)
+    reprojected = engine["pg_reprojection"]
+    assert reprojected["applications"] == 30
+    assert 0 < reprojected["moved"] <= 30
+    assert reprojected["moved"] == result["growth"][0]["reprojection"]["moved"]
