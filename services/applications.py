@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from regflow.clock import zone
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
 from regflow.handlers.registry import Call, HandlerFailed, Runner, runner_for
 from regflow.i18n import _
 from regflow.services.context import Context
 from regflow.services.events import record as _event
+from regflow.services.formatting import instant
 from regflow.services.processes import cached, loaded, loaded_by_id
 from regflow.services.timers import sync_timers
 from regflow.services.users import authorize_step, filing_org
@@ -265,12 +267,13 @@ def start(
     )
 
 
-def _open_step(row: StepRow | None, step_record_id: int) -> StepRow:
-    """The step as locked, if it is still open; else why it is not."""
+def _open_step(ctx: Context, row: StepRow | None, step_record_id: int) -> StepRow:
+    """The step as locked, if it is still open; else why it is not (instants in the
+    provider's zone, as everywhere a clerk reads them)."""
     if row is None:
         raise NotFound(_("no task {id} (see 'regflow tasks')").format(id=step_record_id))
     if row.status == StepStatus.COMPLETED.value:
-        completed_at = f"{row.completed_at:%Y-%m-%d %H:%M %Z}"
+        completed_at = instant(row.completed_at, zone(ctx.settings.tz))
         raise StateError(
             _("task {id} was already completed by {user} at {at}").format(
                 id=row.id, user=row.completed_by, at=completed_at
@@ -300,7 +303,7 @@ def claim(ctx: Context, step_record_id: int, user: str) -> StepRow:
     now = ctx.now()
     with ctx.lean_transaction() as tx:
         locked, is_open = records.lock_step(tx.connection, step_record_id)
-        row = _open_step(locked, step_record_id)
+        row = _open_step(ctx, locked, step_record_id)
         if not is_open:
             authorize_step(tx, row, user, "claim", is_open=False)  # services/users.py
         if row.status == StepStatus.CLAIMED.value:
@@ -332,7 +335,7 @@ def complete(
     with ctx.lean_transaction() as tx:
         connection = tx.connection
         locks = records.lock_for_completion(connection, step_record_id)
-        row = _open_step(locks.step if locks else None, step_record_id)
+        row = _open_step(ctx, locks.step if locks else None, step_record_id)
         assert locks is not None  # _open_step raised NotFound otherwise
         app = locks.application
         if not locks.open_mode:  # services/users.py: roles, organisations, delegations
@@ -633,7 +636,7 @@ def retry(ctx: Context, incident_id: int, actor: str | None = None) -> Retried:
         if incident.status != "open":
             raise StateError(
                 f"incident {incident.id} was already resolved by {incident.resolved_by} at "
-                f"{incident.resolved_at:%Y-%m-%d %H:%M %Z}"
+                f"{instant(incident.resolved_at, zone(ctx.settings.tz))}"
             )
         app = session.get(Application, incident.application_id, with_for_update=True)
         assert app is not None

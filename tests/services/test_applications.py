@@ -63,7 +63,8 @@ def test_completed_task_cannot_be_completed_again(sqlite_url: str, model: Path) 
     deploy(ctx, [model])
     app = applications.start(ctx, "three_steps")
     applications.complete(ctx, app.open_steps[0], "clerk1")
-    with pytest.raises(StateError, match="already completed by clerk1"):
+    # completed at 10:00 in Almaty (05:00 UTC, as stored): the clerk reads the provider's time
+    with pytest.raises(StateError, match="already completed by clerk1 at 2026-07-01 10:00$"):
         applications.complete(ctx, app.open_steps[0], "clerk2")
 
 

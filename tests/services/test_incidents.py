@@ -264,7 +264,9 @@ def test_application_resumes_after_regflow_retry_once_the_system_answers(
     ok = cli("retry", "1", "--user", "admin", at="2016-02-01T11:30").output
     assert "incident 1 resolved after 5 attempt(s)" in ok
     assert "next tasks: " in ok
-    cli("retry", "1", at="2016-02-01T11:31", expect=1)  # already resolved: a clear error
+    again = cli("retry", "1", at="2016-02-01T11:31", expect=1)  # already resolved: a clear error
+    # resolved at 11:30 in Almaty (06:30 UTC, as stored): shown in the provider's time
+    assert "already resolved by retry:admin at 2016-02-01 11:30" in again.stderr
 
     show = json.loads(cli("show", "1", "--json", at="2016-02-01T11:30").output)
     (incident,) = show["incidents"]
