@@ -37,8 +37,8 @@ def record(
     names one), so no before/after is looked up."""
     if change is not None:
         payload["before"], payload["after"] = change
-    session = where.open_session if isinstance(where, Tx) else where
-    connection = where.connection if isinstance(where, Tx) else where.connection()
+    tx = Tx.of(where)
+    session, connection = tx.open_session, tx.connection
     if change is None and tracked and session is not None and "before" not in payload:
         ids = (
             (StepRecord, payload.get("step_record_id")),

@@ -35,7 +35,7 @@ class StepNames:
     """Step names of records by (definition id, step id), resolved once per pair per call."""
 
     def __init__(self, where: Session | Tx) -> None:
-        self.tx = where if isinstance(where, Tx) else Tx.of(where)
+        self.tx = Tx.of(where)
         self.lang = get_language()
         self._regs: dict[int, Regulation | None] = {}
         self._names: dict[tuple[int, str], str] = {}

@@ -55,7 +55,7 @@ def loaded(definition: ProcessDefinition, where: Session | Tx | None = None) -> 
         if "source" in inspect(definition).unloaded:
             if where is None:
                 raise NotFound(f"process version {definition.id}: its BPMN source was not read")
-            session = where.session if isinstance(where, Tx) else where
+            session = Tx.of(where).session
             source = session.scalar(
                 select(ProcessDefinition.source).where(ProcessDefinition.id == definition.id)
             )

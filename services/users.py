@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
@@ -74,7 +74,7 @@ def _info(u: User) -> UserInfo:
 
 def open_mode(where: Session | Tx) -> bool:
     """True while nobody is registered: every check below lets anyone through."""
-    return is_open_mode(_connection(where))
+    return is_open_mode(Tx.of(where).connection)
 
 
 # A claim or completion checks the person, a delegation and the application's organisation on
@@ -103,12 +103,8 @@ class _Owner:
     org: str | None
 
 
-def _connection(where: Session | Tx) -> Connection:
-    return where.connection if isinstance(where, Tx) else where.connection()
-
-
 def _user(where: Session | Tx, name: str) -> UserInfo:
-    found = _PERSON.run(_connection(where), {"name": name}).first()
+    found = _PERSON.run(Tx.of(where).connection, {"name": name}).first()
     if found is None:
         raise PermissionDenied(
             _("unknown user '{name}' (see 'regflow users list')").format(name=name)
@@ -154,7 +150,7 @@ def lane_org(app: Application | ApplicationRow | _Owner, role: str | None) -> st
 
 
 def _delegate_of(where: Session | Tx, step_record_id: int) -> str | None:
-    found = _DELEGATE.run(_connection(where), {"step_record_id": step_record_id}).scalar()
+    found = _DELEGATE.run(Tx.of(where).connection, {"step_record_id": step_record_id}).scalar()
     return str(found) if found is not None else None
 
 
@@ -184,7 +180,7 @@ def authorize_step(
         )
     owner: ApplicationRow | _Owner | None = app
     if owner is None:
-        found = _OWNER.run(_connection(where), {"id": row.application_id}).first()
+        found = _OWNER.run(Tx.of(where).connection, {"id": row.application_id}).first()
         owner = _Owner(found[0] or {}, found[1]) if found is not None else None
     org = lane_org(owner, row.role) if owner is not None else None
     if org is not None and person.org != org:

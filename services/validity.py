@@ -93,7 +93,7 @@ def _chains(definitions: list[ProcessDefinition]) -> dict[str, list[Link]]:
 def _all_chains(where: Session | Tx) -> dict[str, list[Link]]:
     """Every chain, rebuilt only when a version is deployed (store/records.py); the cached
     versions are detached rows without their BPMN source (see processes.loaded())."""
-    tx = where if isinstance(where, Tx) else Tx.of(where)
+    tx = Tx.of(where)
 
     def build() -> dict[str, list[Link]]:
         versions = tx.session.scalars(

@@ -132,9 +132,10 @@ class Tx:
         self._session = session
 
     @classmethod
-    def of(cls, session: Session) -> Tx:
-        """The transaction a caller's session is in (timers, retries work through the ORM)."""
-        return cls(session.connection(), session)
+    def of(cls, where: Session | Tx) -> Tx:
+        """The transaction a caller's session is in (timers, retries work through the ORM),
+        or the caller's Tx itself: for functions that serve both kinds of caller."""
+        return where if isinstance(where, Tx) else cls(where.connection(), where)
 
     @property
     def session(self) -> Session:
