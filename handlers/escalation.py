@@ -48,9 +48,8 @@ def _log(at: datetime, item: Escalation) -> None:
 register(DEFAULT, _log)
 
 
-def handler_for(name: str | None) -> Handler:
-    """The handler called ``name`` (the default when empty); a clear error if none is."""
-    name = (name or "").strip() or DEFAULT
+def handler_for(name: str) -> Handler:
+    """The handler called ``name``; a clear error if none is."""
     handler = _HANDLERS.get(name)
     if handler is None:
         raise ConfigError(

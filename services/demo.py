@@ -22,9 +22,8 @@ from regflow.errors import StateError
 from regflow.services import applications
 from regflow.services.context import Context
 from regflow.services.processes import deploy, latest_definition, loaded
-from regflow.services.reprojection import record_calendar_baseline
+from regflow.services.setup import init_database
 from regflow.settings import Settings
-from regflow.store.migrate import upgrade
 from regflow.workflows.model import Input, Regulation
 from regflow.workflows.norms import Norm, NormUnit
 from regflow.workflows.validity import validity_of
@@ -96,11 +95,10 @@ def run_demo(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db}"
-    upgrade(url)
     tz = zone(Settings().tz)
     clock = SimulatedClock(datetime.fromisoformat(DEMO_START).replace(tzinfo=tz))
     ctx = Context(Settings(database_url=url), clock)
-    record_calendar_baseline(ctx, actor="demo")  # a new database, as `regflow init` makes one
+    init_database(ctx, actor="demo")  # a new database, as `regflow init` makes one
     files = sorted(processes_dir.glob("*.bpmn"))
     deployed = deploy(ctx, files)
     rng = random.Random(seed)

@@ -416,7 +416,7 @@ def _reproject_app(
     ctx: Context,
     session: Session,
     app: Application,
-    closing: tuple[Suspension, datetime] | None = None,
+    closing: tuple[Suspension, datetime],
 ) -> None:
     """Recompute the application's deadline, open step due dates and waiting timers from their
     norms, ready times and closed pauses (``closing``: the pause ending now, whose working time
@@ -429,10 +429,9 @@ def _reproject_app(
         for s in session.scalars(select(Suspension).where(Suspension.application_id == app.id))
         if s.ended_at is not None
     ]
-    if closing is not None:
-        pauses.append((closing[0].started_at, closing[1]))
-        closing[0].working_minutes = ctx.calendar(reg.schedule).working_minutes(
-            closing[0].started_at, closing[1])
+    pauses.append((closing[0].started_at, closing[1]))
+    closing[0].working_minutes = ctx.calendar(reg.schedule).working_minutes(
+        closing[0].started_at, closing[1])
     steps = list(session.scalars(
         select(StepRecord).where(StepRecord.application_id == app.id,
                                  StepRecord.status.in_(OPEN_STEP_STATUSES))
