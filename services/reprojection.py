@@ -76,6 +76,7 @@ from regflow.store.models import (
     Timer,
 )
 from regflow.store.prepared import pipelined
+from regflow.store.records import guarded_update, guarded_values
 from regflow.workflows import timers as wt
 from regflow.workflows.calendar import WorkCalendar
 from regflow.workflows.model import Regulation
@@ -240,12 +241,11 @@ def _signature(ctx: Context, previous: CalendarSignature | None) -> CalendarSign
 
 
 def _record_calendar(
-    ctx: Context, kind: str, actor: str | None, fingerprint: str, signature: CalendarSignature,
-    **payload: Any,
+    ctx: Context, tx: Tx, kind: str, actor: str | None, fingerprint: str,
+    signature: CalendarSignature, **payload: Any,
 ) -> None:
-    with ctx.lean_transaction() as tx:
-        record(tx, ctx.now(), kind, actor, tracked=False, fingerprint=fingerprint,
-               signature=signature.to_payload(), **payload)
+    record(tx, ctx.now(), kind, actor, tracked=False, fingerprint=fingerprint,
+           signature=signature.to_payload(), **payload)
 
 
 def record_calendar_baseline(ctx: Context, actor: str | None = None) -> bool:
@@ -270,27 +270,29 @@ def record_calendar_baseline(ctx: Context, actor: str | None = None) -> bool:
     with ctx.lean_transaction() as tx:
         if not blank(tx):  # someone was quicker
             return False
-        record(tx, ctx.now(), "calendar_baseline", actor, tracked=False,
-               fingerprint=fingerprint, signature=signature.to_payload())
+        _record_calendar(ctx, tx, "calendar_baseline", actor, fingerprint, signature)
     return True
 
 
 def reproject_if_calendar_changed(
-    ctx: Context, actor: str | None = None, *, batch_size: int = BATCH_SIZE
+    ctx: Context, actor: str | None = None, *, batch_size: int = BATCH_SIZE, force: bool = False
 ) -> int | None:
     """Bring the stored due dates in line with the calendar once per change of it (the worker
-    does this when it starts); None when nothing changed, else how many applications moved."""
+    does this when it starts); None when nothing changed, else how many applications moved.
+    ``force``: re-project everything whatever the calendar events say (:func:`reproject`)."""
     _check(batch_size)
     fingerprint = calendar_fingerprint(ctx)
     last = _last_calendar(ctx)
     previous = CalendarSignature.from_payload(last.get("signature")) if last else None
-    if previous is not None and last is not None and last.get("fingerprint") == fingerprint:
+    if (not force and previous is not None and last is not None
+            and last.get("fingerprint") == fingerprint):
         return None
     clear_cache()  # the files changed: calendars built before are stale
     signature = _signature(ctx, previous)
-    changes = signature.changes_since(previous) if previous is not None else None
+    changes = signature.changes_since(previous) if previous is not None and not force else None
     if changes is None:
-        LOG.info("no calendar known to match the stored due dates: re-projecting all of them")
+        LOG.info("re-projecting every running application's due dates" if force else
+                 "no calendar known to match the stored due dates: re-projecting all of them")
         moved = _full_pass(ctx, actor, batch_size)
         how: dict[str, Any] = {"pass": "full"}
     elif not changes:
@@ -304,23 +306,17 @@ def reproject_if_calendar_changed(
             moved, how = _full_pass(ctx, actor, batch_size), {"pass": "full", "changed": summary}
         else:
             moved, how = found, {"pass": "changed", "changed": summary}
-    _record_calendar(ctx, "calendar_reprojected", actor, fingerprint, signature,
-                     applications=moved, **how)
+    with ctx.lean_transaction() as tx:
+        _record_calendar(ctx, tx, "calendar_reprojected", actor, fingerprint, signature,
+                         applications=moved, **how)
     return moved
 
 
 def reproject(ctx: Context, actor: str | None = None, *, batch_size: int = BATCH_SIZE) -> int:
     """Re-project every running application's due dates on the current calendar (``regflow
     calendar reproject``: whatever the calendar events say); returns how many moved."""
-    _check(batch_size)
-    clear_cache()
-    fingerprint = calendar_fingerprint(ctx)
-    last = _last_calendar(ctx)
-    previous = CalendarSignature.from_payload(last.get("signature")) if last else None
-    signature = _signature(ctx, previous)
-    moved = _full_pass(ctx, actor, batch_size)
-    _record_calendar(ctx, "calendar_reprojected", actor, fingerprint, signature,
-                     applications=moved, **{"pass": "full"})
+    moved = reproject_if_calendar_changed(ctx, actor, batch_size=batch_size, force=True)
+    assert moved is not None  # forced: always a pass
     return moved
 
 
@@ -394,7 +390,7 @@ def _changed_pass(
     """The candidates of the changed months only; None if they are too many to hold."""
     now = ctx.now()
     regs: dict[int, Regulation] = {}
-    with ctx.lean_transaction() as tx:
+    with ctx.read_transaction() as tx:  # only reads: no writer waits on the search
         ids = _candidates(ctx, tx, changes, regs)
     if ids is None:
         return None
@@ -418,7 +414,7 @@ def _chosen(
 
         n, held = _retried(ctx, batch)
         moved += n
-        busy += held
+        busy += sorted(held)
     return moved, busy
 
 
@@ -458,17 +454,8 @@ _OPEN_STEP = _steps.c.status.concat("").in_(OPEN_STEP_STATUSES)
 
 # guarded as store/records.py guards its writes: the version read, bumped (timers: still
 # waiting, still due when it was read)
-_SET_DEADLINE = (
-    update(_apps)
-    .where(_apps.c.id == bindparam("row_id"), _apps.c.lock_version == bindparam("row_version"))
-    .values(deadline_at=bindparam("new_due"), lock_version=_apps.c.lock_version + 1)
-)
-_SET_STEP_DUE = (
-    update(_steps)
-    .where(_steps.c.id == bindparam("row_id"),
-           _steps.c.lock_version == bindparam("row_version"))
-    .values(due_at=bindparam("new_due"), lock_version=_steps.c.lock_version + 1)
-)
+_SET_DEADLINE = guarded_update(_apps, "deadline_at")
+_SET_STEP_DUE = guarded_update(_steps, "due_at")
 _SET_TIMER_DUE = (
     update(_timers)
     .where(_timers.c.id == bindparam("row_id"), _timers.c.status == TIMER_WAITING,
@@ -513,8 +500,8 @@ def _reproject_batch(
     ))
     if postgres:  # a row skipped as locked leaves its application for a later round
         held = _locked_out(connection, running, steps, timers)
-        busy += held
-        running = [i for i in running if i not in set(held)]
+        busy += sorted(held)
+        running = [i for i in running if i not in held]
     pauses: dict[int, list[Pause]] = defaultdict(list)
     suspended: set[int] = set()
     for p in connection.execute(
@@ -549,12 +536,11 @@ def _reproject_batch(
             continue
         moved.append((app, result))
         if result.deadline_moved:
-            deadlines.append({"row_id": app_id, "row_version": app.lock_version,
-                              "new_due": result.deadline_at})
+            deadlines.append(guarded_values(app_id, app.lock_version,
+                                            deadline_at=result.deadline_at))
         for s in steps.get(app_id, ()):
             if s.id in result.steps:
-                step_dues.append({"row_id": s.id, "row_version": s.lock_version,
-                                  "new_due": result.steps[s.id]})
+                step_dues.append(guarded_values(s.id, s.lock_version, due_at=result.steps[s.id]))
         for t in timers.get(app_id, ()):
             if t.id in result.timers:
                 timer_dues.append({"row_id": t.id, "old_due": t.due_at,
@@ -593,18 +579,19 @@ def _by_app(rows: Iterable[Row[Any]]) -> dict[int, list[Row[Any]]]:
 def _locked_out(
     connection: Any, running: list[int], steps: dict[int, list[Row[Any]]],
     timers: dict[int, list[Row[Any]]],
-) -> list[int]:
+) -> set[int]:
     """The applications one of whose open steps or waiting timers the locking read skipped."""
     held: set[int] = set()
     for table, got in ((_steps, steps), (_timers, timers)):
         status = _OPEN_STEP if table is _steps else table.c.status == TIMER_WAITING
+        read = {r.id for rows in got.values() for r in rows}
         for app_id, row_id in connection.execute(
             select(table.c.application_id, table.c.id)
             .where(_among(connection, table.c.application_id, running), status)
         ):
-            if row_id not in {r.id for r in got.get(app_id, ())}:
+            if row_id not in read:
                 held.add(app_id)
-    return sorted(held)
+    return held
 
 
 def _regulation(tx: Tx, definition_id: int) -> Regulation:

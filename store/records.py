@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, exists, func, insert, select, update
 
 from regflow.errors import ConflictError
 from regflow.store.models import (
@@ -162,15 +162,20 @@ _INSERT_APPLICATION = Prepared(
 )
 
 
-def _guarded(table: Any, *columns: str) -> Prepared:
-    """UPDATE of ``columns`` on the row with this id and lock version, bumping the version."""
-    return Prepared(
+def guarded_update(table: Any, *columns: str) -> Update:
+    """UPDATE of ``columns`` on the row with this id and lock version, bumping the version
+    (parameters: :func:`guarded_values`)."""
+    return (
         update(table)
         .where(table.c.id == bindparam("row_id"),
                table.c.lock_version == bindparam("row_version"))
         .values({**{c: bindparam(f"new_{c}") for c in columns},
                  "lock_version": table.c.lock_version + 1})
     )
+
+
+def _guarded(table: Any, *columns: str) -> Prepared:
+    return Prepared(guarded_update(table, *columns))
 
 
 _CLAIM_STEP = _guarded(_steps, "status", "claimed_by", "claimed_at")
@@ -185,15 +190,16 @@ _FINISH_APPLICATION = _guarded(
 )
 
 
-def _set(row_id: int, version: int, **values: Any) -> dict[str, Any]:
-    """Parameters of a :func:`_guarded` UPDATE."""
+def guarded_values(row_id: int, version: int, **values: Any) -> dict[str, Any]:
+    """Parameters of a :func:`guarded_update`."""
     params = {f"new_{k}": v for k, v in values.items()}
     params.update(row_id=row_id, row_version=version)
     return params
 
 
 def _written(row: StepRow, **changes: Any) -> StepRow:
-    """The row as a guarded UPDATE (:func:`_guarded`) left it: the changes, the next version."""
+    """The row as a guarded UPDATE (:func:`guarded_update`) left it: the changes, the next
+    version."""
     return replace(row, lock_version=row.lock_version + 1, **changes)
 
 
@@ -342,7 +348,7 @@ def insert_step(connection: Connection, values: dict[str, Any]) -> StepRow:
 
 
 def claim_step(connection: Connection, row: StepRow, *, user: str, at: datetime) -> StepRow:
-    _check(_CLAIM_STEP.run(connection, _set(
+    _check(_CLAIM_STEP.run(connection, guarded_values(
         row.id, row.lock_version, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at
     )), "task")
     return _written(row, status=StepStatus.CLAIMED.value, claimed_by=user, claimed_at=at)
@@ -360,7 +366,7 @@ def complete_step(
     outcome: dict[str, Any] | None,
 ) -> StepRow:
     """Close a step: completed by ``user`` at ``at``, with the claim the caller settled."""
-    _check(_COMPLETE_STEP.run(connection, _set(
+    _check(_COMPLETE_STEP.run(connection, guarded_values(
         row.id, row.lock_version, status=StepStatus.COMPLETED.value, claimed_by=claimed_by,
         claimed_at=claimed_at, completed_by=user, completed_at=at,
         working_minutes=working_minutes, outcome=outcome,
@@ -371,8 +377,8 @@ def complete_step(
 
 
 def set_step_status(connection: Connection, row: StepRow, status: str) -> StepRow:
-    _check(_SET_STEP_STATUS.run(connection, _set(row.id, row.lock_version, status=status)),
-           "task")
+    params = guarded_values(row.id, row.lock_version, status=status)
+    _check(_SET_STEP_STATUS.run(connection, params), "task")
     return _written(row, status=status)
 
 
@@ -400,10 +406,10 @@ def save_application(
 ) -> None:
     """Write the application's new workflow state (and its end, if it ended)."""
     if finish is None:
-        params = _set(app.id, app.lock_version, snapshot=snapshot, data=data)
+        params = guarded_values(app.id, app.lock_version, snapshot=snapshot, data=data)
         _check(_SAVE_APPLICATION.run(connection, params), "application")
         return
-    params = _set(
+    params = guarded_values(
         app.id, app.lock_version, snapshot=snapshot, data=data,
         status=ApplicationStatus.COMPLETED.value, outcome=finish.outcome, finished_at=finish.at,
         working_minutes=finish.working_minutes,

@@ -8,7 +8,8 @@ from pathlib import Path
 from regflow.workflows.schedules import CalendarSignature, calendar_signature, load_schedules
 
 SCHEDULES = sorted(load_schedules())
-ROUND_THE_CLOCK = {"portal", "round_the_clock"}  # observes_holidays = false (schedules.toml)
+# the schedules that keep no holidays (observes_holidays = false in schedules.toml)
+ROUND_THE_CLOCK = {name for name, s in load_schedules().items() if not s.observes_holidays}
 
 
 def _overrides(folder: Path, text: str) -> Path:
