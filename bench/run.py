@@ -247,9 +247,9 @@ def _record_calendar_baseline(url: str) -> None:
     """What `regflow init` records on a new database: the calendar its due dates start from.
     A real installation has it, so `worker --once` below measures the worker's steady state
     rather than the one-off full re-projection of a database that never recorded a calendar."""
-    from regflow.services.setup import init_database
+    from regflow.services.reprojection import record_calendar_baseline
 
-    init_database(_context(url), actor="bench")
+    record_calendar_baseline(_context(url), actor="bench")
 
 
 def seed(url: str, applications: int, *, batch: int = 20_000) -> float:

@@ -114,7 +114,7 @@ def sqlite_statements(url, action):  # type: ignore[no-untyped-def]
     what the driver sends, whichever layer of regflow sent it (ORM, Core or store/prepared.py)."""
     from sqlalchemy import event
 
-    from regflow.store.db import engine_for
+    from regflow.store.db import dispose, engine_for
 
     seen: list[str] = []
 
@@ -123,10 +123,10 @@ def sqlite_statements(url, action):  # type: ignore[no-untyped-def]
 
     engine = engine_for(url)
     event.listen(engine, "connect", trace)
-    engine.dispose()  # the next connection is a new one, traced
+    dispose(url)  # the next connection is a new one, traced
     try:
         action()
     finally:
         event.remove(engine, "connect", trace)
-        engine.dispose()
+        dispose(url)
     return seen

@@ -13,6 +13,7 @@ test_models_004.py.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -47,6 +48,7 @@ DAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 HOLIDAY_FREE = (date(2026, 9, 1), date(2026, 10, 24))
 
 
+@functools.cache
 def _weekly_hours(schedule: str) -> list[list[tuple[int, int]]]:
     """Working intervals of each weekday (Monday first) in minutes after midnight, by the
     format the header of schedules.toml gives: ``daily`` = all seven days, ``weekdays`` =
