@@ -92,6 +92,7 @@ class ApplicationTimeline(ApplicationStats):
     steps: list[TimelineStep]
     data: dict[str, object]
     incidents: list[IncidentRow]  # failed system steps, in the order they were opened
+    schedule: str  # the provider's working hours on the application's own version (charts)
 
 
 class _Models:
@@ -232,7 +233,8 @@ def application_timeline(ctx: Context, application_id: int) -> ApplicationTimeli
             now,
         )
         return ApplicationTimeline(
-            **header, steps=steps, data=dict(app.data), incidents=incidents_of(session, app.id)
+            **header, steps=steps, data=dict(app.data), incidents=incidents_of(session, app.id),
+            schedule=reg.schedule,
         )
 
 

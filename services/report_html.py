@@ -23,7 +23,6 @@ from regflow.services.formatting import (
     instant,
     label,
     norm,
-    span,
     working,
 )
 from regflow.services.names import step_name
@@ -41,7 +40,7 @@ from regflow.services.report_apps import (
     applications_view,
 )
 from regflow.services.report_filter import ReportFilter
-from regflow.services.report_rows import TIMELINE_HEADERS
+from regflow.services.report_rows import TIMELINE_HEADERS, timeline_cells
 from regflow.services.report_svg import gantt, heatmap, step_chart
 from regflow.store.models import Application, StepRecord, StepStatus
 
@@ -243,17 +242,20 @@ def _gantt_section(ctx: Context, apps: list[ApplicationStats], limit: int) -> st
         "<p class='muted'>" + escape(_(GANTT_LEGEND)) + "</p>",
     ]
     now = ctx.now()
-    with ctx.transaction() as session:
-        regs = regulations(session, {a.process_key for a in apps[:limit]})
     for a in apps[:limit]:
         t = application_timeline(ctx, a.application_id)
-        reg = regs.get(a.process_key)
-        calendar = ctx.calendar(reg.schedule if reg else "akimat")
         parts.append(
             f"<h3>{escape(_('Application'))} {a.application_id} · {escape(a.process_key)} · "
-            f"{escape(a.route or '—')} · {escape(label(a.status))}</h3>" + gantt(t, calendar, now)
+            f"{escape(a.route or '—')} · {escape(label(a.status))}</h3>"
+            + gantt(t, ctx.calendar(t.schedule), now)
         )
     return "".join(parts)
+
+
+# the CSS classes of a timeline row's cells (report_rows.timeline_cells), by whether the step
+# is overdue: figures right-aligned, the overdue cell red
+_TIMELINE_CELLS = ("n", "", "", "", "", "", "", "n", "n", "n", "n", "", "n")
+_TIMELINE_CLASSES = {False: _TIMELINE_CELLS, True: (*_TIMELINE_CELLS[:-1], "n late")}
 
 
 def _timeline_section(ctx: Context, t: ApplicationTimeline) -> str:
@@ -280,34 +282,16 @@ def _timeline_section(ctx: Context, t: ApplicationTimeline) -> str:
         met={True: escape(_("met")), False: missed, None: "—"}[t.deadline_met],
         working=escape(working(t.working_minutes)),
     )
-    with ctx.transaction() as session:
-        reg = regulations(session, [t.process_key]).get(t.process_key)
-    calendar = ctx.calendar(reg.schedule if reg else "akimat")
     rows = [
-        [
-            (str(s.id), "n"),
-            (s.name, ""),
-            (s.role or "—", ""),
-            (s.actor or "—", ""),
-            (instant(s.ready_at, tz), ""),
-            (instant(s.claimed_at, tz), ""),
-            (instant(s.completed_at, tz) if s.completed_at else label(s.status), ""),
-            (working(s.waiting_minutes), "n"),
-            (working(s.handling_minutes), "n"),
-            (working(s.working_minutes), "n"),
-            (span(s.calendar_minutes), "n"),
-            (norm(s.norm), ""),
-            ("+" + working(s.overdue_minutes), "n late") if s.overdue else ("", "n"),
-        ]
+        list(zip(timeline_cells(s, tz), _TIMELINE_CLASSES[s.overdue], strict=True))
         for s in t.steps
     ]
-    headers = TIMELINE_HEADERS
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{facts}</p>",
         "<p class='muted'>" + escape(_(GANTT_LEGEND)) + "</p>",
-        gantt(t, calendar, ctx.now()),
-        _table(headers, rows),
+        gantt(t, ctx.calendar(t.schedule), ctx.now()),
+        _table(TIMELINE_HEADERS, rows),
     ]
     if t.incidents:
         incidents = [

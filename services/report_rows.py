@@ -315,23 +315,31 @@ def table(view: str, result: Any, tz: tzinfo) -> tuple[str, list[str], list[list
         deadline=instant(t.deadline_at, tz),
         verdict=verdict,
     )
-    headers = list(TIMELINE_HEADERS)
-    rows = [
-        [
-            str(s.id),
-            s.name,
-            s.role or "—",
-            s.actor or "—",
-            instant(s.ready_at, tz),
-            instant(s.claimed_at, tz),
-            instant(s.completed_at, tz) if s.completed_at else label(s.status),
-            working(s.waiting_minutes),
-            working(s.handling_minutes),
-            working(s.working_minutes),
-            span(s.calendar_minutes),
-            norm(s.norm),
-            late("+" + working(s.overdue_minutes)) if s.overdue else "",
-        ]
-        for s in t.steps
+    rows = []
+    for s in t.steps:
+        cells = timeline_cells(s, tz)
+        cells[-1] = late(cells[-1]) if s.overdue else cells[-1]
+        rows.append(cells)
+    return title, [_(h) for h in TIMELINE_HEADERS], rows
+
+
+def timeline_cells(s: TimelineStep, tz: tzinfo) -> list[str]:
+    """One step's cells under :data:`TIMELINE_HEADERS`, as the terminal and the HTML page show
+    them (each marks the overdue cell its own way)."""
+    from regflow.services.formatting import instant, label, norm, working
+
+    return [
+        str(s.id),
+        s.name,
+        s.role or "—",
+        s.actor or "—",
+        instant(s.ready_at, tz),
+        instant(s.claimed_at, tz),
+        instant(s.completed_at, tz) if s.completed_at else label(s.status),
+        working(s.waiting_minutes),
+        working(s.handling_minutes),
+        working(s.working_minutes),
+        span(s.calendar_minutes),
+        norm(s.norm),
+        "+" + working(s.overdue_minutes) if s.overdue else "",
     ]
-    return title, [_(h) for h in headers], rows
