@@ -327,15 +327,9 @@ def issue_by_route(
         m.b.chain(hand, m.end("sc_operator", "EndEvent_sc_issued"))
     if portal is not None:
         assert portal.result is not None, "the portal text gives no 7-процесс line"
-        cabinet = m.act(
-            System(
-                "Task_portal_result",
-                "portal",
-                "7-процесс: нәтижені алушының жеке кабинетіне жолдау",
-                "notify.cabinet",
-                None,
-                portal.result,
-            )
+        cabinet = m.service(
+            "portal", "Task_portal_result", "7-процесс: нәтижені алушының жеке кабинетіне жолдау",
+            "notify.cabinet", None, portal.result,
         )
         m.b.flow(gw, cabinet, condition='route == "portal"', name=ROUTE_LABELS["portal"])
         m.b.chain(cabinet, m.end("portal", "EndEvent_portal_issued"))
