@@ -97,7 +97,7 @@ class Result:
         self._rows = rows
         self._rowcount = rowcount
         self._pending = pending  # (driver cursor, statement, connection) until answered
-        self._callbacks: list[Callable[[int], None]] = []
+        self._callbacks: list[Callable[[int], None]] | None = None  # only while unanswered
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -123,6 +123,8 @@ class Result:
         ``rowcount`` at once: that would wait for the answer and undo the pipeline."""
         if self._pending is None:
             check(self._rowcount)
+        elif self._callbacks is None:
+            self._callbacks = [check]
         else:
             self._callbacks.append(check)
 
@@ -139,7 +141,7 @@ class Result:
                 self._rowcount = cursor.rowcount
         finally:
             cursor.close()
-        for check in self._callbacks:
+        for check in self._callbacks or ():
             check(self._rowcount)
 
     def _abandon(self) -> None:
