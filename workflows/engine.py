@@ -89,6 +89,34 @@ def _translate(exc: Exception) -> RegflowError:
     return StateError(f"the process cannot go on: {text}")
 
 
+_READY = TaskState.READY
+_FUTURE = TaskState.FUTURE
+_SCAN_UP_TO = 900  # SpiffWorkflow's iterator stops going deeper at 1000 levels
+
+
+def _ready_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    """``workflow.get_tasks(state=TaskState.READY)``, the same tasks in the same order, walked
+    in a few lines instead of through SpiffWorkflow's general iterator (a filter object, a
+    depth count and a subprocess lookup per task): every completion walks the tree twice or
+    more. Like Spiff's walk it goes depth first and does not descend below predicted (MAYBE,
+    LIKELY) tasks, where nothing is READY. A workflow with subprocesses, or a tree deep
+    enough to meet Spiff's depth limit, takes Spiff's own walk
+    (tests/workflows/test_engine.py compares the two at every step of every regulation)."""
+    tasks = workflow.tasks
+    if workflow.subprocesses or len(tasks) > _SCAN_UP_TO or workflow.task_tree is None:
+        return list(workflow.get_tasks(state=TaskState.READY))
+    found = []
+    todo = [workflow.task_tree]
+    while todo:
+        task = todo.pop()
+        state = task._state
+        if state == _READY:
+            found.append(task)
+        if state >= _FUTURE and task._children:
+            todo.extend([tasks.get(child) for child in reversed(task._children)])
+    return found
+
+
 class Instance:
     """One application's workflow, between a restore and a snapshot."""
 
@@ -109,7 +137,7 @@ class Instance:
 
     def _ready_now(self) -> list[Any]:
         if self._ready is None:
-            self._ready = list(self.workflow.get_tasks(state=TaskState.READY))
+            self._ready = _ready_tasks(self.workflow)
         return self._ready
 
     def ready_tasks(self) -> list[ReadyTask]:
@@ -151,7 +179,7 @@ class Instance:
             workflow.do_engine_steps()
             return
         while True:
-            ready = list(workflow.get_tasks(state=TaskState.READY))
+            ready = _ready_tasks(workflow)
             engine_tasks = [t for t in ready if not t.task_spec.manual]
             if not engine_tasks:
                 break
@@ -202,6 +230,8 @@ class Instance:
 
     @property
     def completed(self) -> bool:
+        if self._ready:  # a READY task is not finished: no need to look for one
+            return False
         return bool(self.workflow.is_completed())
 
     @property

@@ -1,0 +1,224 @@
+"""The engine's own walk of the task tree (workflows/engine.py ``_ready_tasks``) finds exactly
+what SpiffWorkflow's ``get_tasks(state=READY)`` finds, in the same order, at every step: every
+model of processes/ on every route, a parallel split and join, and the BPMN MIWG reference
+models SpiffWorkflow can run. The order matters: it decides which engine task runs first and
+in which order new steps get their rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+from regflow.handlers.registry import runner_for
+from regflow.workflows import engine, timers
+from regflow.workflows.loader import LoadedProcess, load_process
+from tests.conftest import PROCESSES
+from tests.support import default_decisions, filing_instant, fixture_applicant
+from tests.timer_support import escalation_model, wait_model
+
+MODELS = sorted(PROCESSES.glob("*.bpmn"))
+
+
+@cache
+def _process(path: Path) -> LoadedProcess:
+    return load_process(path.read_bytes(), path.name)
+
+
+CASES = [
+    (path, route) for path in MODELS for route in (_process(path).regulation.routes or (None,))
+]
+
+
+def _assert_same_walk(workflow: BpmnWorkflow) -> None:
+    spiffs = workflow.get_tasks(state=TaskState.READY)
+    ours = engine._ready_tasks(workflow)
+    assert [t.id for t in ours] == [t.id for t in spiffs]
+
+
+@pytest.mark.parametrize(("path", "route"), CASES, ids=[f"{p.stem}-{r}" for p, r in CASES])
+def test_ready_walk_matches_spiffs_at_every_step_of_every_route(
+    path: Path, route: str | None
+) -> None:
+    process = _process(path)
+    reg = process.regulation
+    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
+    answers = {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}
+    run = runner_for("local", filing_instant(reg).date())
+    instance = engine.start(process, answers)
+    _assert_same_walk(instance.workflow)
+    instance.advance(run)
+    steps = 0
+    while ready := instance.ready_tasks():
+        _assert_same_walk(instance.workflow)
+        instance.complete(ready[0].task_id, default_decisions(reg, ready[0].step.inputs, route))
+        _assert_same_walk(instance.workflow)  # mid-step: the completed task's children wait
+        instance.advance(run)
+        steps += 1
+        assert steps < 100
+    _assert_same_walk(instance.workflow)
+    assert instance.completed, "every route ends (the portal's without a person's step)"
+
+
+_PARALLEL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+             targetNamespace="http://regflow/test">
+  <process id="parallel" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f0" sourceRef="start" targetRef="split"/>
+    <parallelGateway id="split"/>
+    <sequenceFlow id="f1" sourceRef="split" targetRef="a"/>
+    <sequenceFlow id="f2" sourceRef="split" targetRef="b"/>
+    <sequenceFlow id="f3" sourceRef="split" targetRef="c"/>
+    <userTask id="a"/>
+    <userTask id="b"/>
+    <userTask id="c"/>
+    <sequenceFlow id="f4" sourceRef="a" targetRef="join"/>
+    <sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
+    <sequenceFlow id="f6" sourceRef="c" targetRef="b2"/>
+    <userTask id="b2"/>
+    <sequenceFlow id="f7" sourceRef="b2" targetRef="join"/>
+    <parallelGateway id="join"/>
+    <sequenceFlow id="f8" sourceRef="join" targetRef="last"/>
+    <userTask id="last"/>
+    <sequenceFlow id="f9" sourceRef="last" targetRef="end"/>
+    <endEvent id="end"/>
+  </process>
+</definitions>"""
+
+
+def _spiff_workflow(bpmn: bytes, name: str, process_id: str | None = None) -> BpmnWorkflow:
+    from lxml import etree
+
+    parser = BpmnParser()
+    parser.add_bpmn_xml(etree.fromstring(bpmn), filename=name)
+    process_id = process_id or parser.get_process_ids()[0]
+    spec = parser.get_spec(process_id)
+    return BpmnWorkflow(spec, parser.get_subprocess_specs(process_id))
+
+
+def _run_through(workflow: BpmnWorkflow, pick: int) -> int:
+    """Run engine tasks and complete a person's task (the ``pick``-th of those ready, counted
+    round) until none is left, comparing the walks before every move. Returns the moves."""
+    moves = 0
+    while moves < 200:
+        _assert_same_walk(workflow)
+        ready = workflow.get_tasks(state=TaskState.READY)
+        engine_tasks = [t for t in ready if not t.task_spec.manual]
+        if engine_tasks:
+            engine_tasks[0].run()
+        else:
+            manual = workflow.get_tasks(state=TaskState.READY, manual=True)
+            if not manual:
+                break
+            manual[pick % len(manual)].run()
+        moves += 1
+    return moves
+
+
+@pytest.mark.parametrize("pick", [0, 1, 2])
+def test_ready_walk_matches_spiffs_through_a_parallel_split_and_join(pick: int) -> None:
+    workflow = _spiff_workflow(_PARALLEL, "parallel.bpmn")
+    workflow.do_engine_steps()
+    assert sorted(t.task_spec.name for t in engine._ready_tasks(workflow)) == ["a", "b", "c"]
+    # start, split, a, b, c, b2, join, last, end: nine tasks, each run once
+    assert _run_through(workflow, pick) == 9
+    assert workflow.is_completed()
+
+
+_LOOP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+             targetNamespace="http://regflow/test">
+  <process id="loop" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+    <userTask id="work"/>
+    <sequenceFlow id="f1" sourceRef="work" targetRef="again"/>
+    <exclusiveGateway id="again" default="f3"/>
+    <sequenceFlow id="f2" sourceRef="again" targetRef="work">
+      <conditionExpression>rounds &lt; 40</conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="f3" sourceRef="again" targetRef="end"/>
+    <endEvent id="end"/>
+  </process>
+</definitions>"""
+
+
+def test_ready_walk_matches_spiffs_down_a_long_rework_loop() -> None:
+    """Each round of a loop hangs the next one below it: the tree grows one level per round,
+    so the walk goes deep (here 40 rounds)."""
+    workflow = _spiff_workflow(_LOOP, "loop.bpmn")
+    workflow.do_engine_steps()
+    rounds = 0
+    while ready := workflow.get_tasks(state=TaskState.READY, manual=True):
+        _assert_same_walk(workflow)
+        rounds += 1
+        ready[0].data["rounds"] = rounds
+        ready[0].run()
+        workflow.do_engine_steps()
+    _assert_same_walk(workflow)
+    assert rounds == 40  # the condition lets rounds 1..39 go back, the 40th goes on
+    assert len(workflow.tasks) >= 2 * 40  # a work task and a gateway per round
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tmp: PROCESSES / "arnauly_aleumettik_qyzmet_shagym_timers.bpmn",
+        lambda tmp: escalation_model(tmp / "escalation.bpmn"),
+        lambda tmp: escalation_model(tmp / "interrupting.bpmn", interrupting=True),
+        lambda tmp: wait_model(tmp / "wait.bpmn"),
+    ],
+    ids=["library-boundary", "non-interrupting", "interrupting", "intermediate-catch"],
+)
+def test_ready_walk_matches_spiffs_while_timers_wait_and_fire(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    path = make(tmp_path)
+    process = load_process(path.read_bytes(), path.name)
+    reg = process.regulation
+    route = reg.routes[0] if reg.routes else None
+    instance = engine.start(process, {"route": route})
+    instance.advance(lambda step, data: {})
+    fired = 0
+    for _ in range(30):
+        _assert_same_walk(instance.workflow)
+        waiting = timers.waiting_timers(instance.workflow)
+        if waiting:
+            timers.fire(instance.workflow, waiting[0].task_id)
+            fired += 1
+        elif ready := instance.ready_tasks():
+            step = ready[0].step
+            instance.complete(ready[0].task_id, default_decisions(reg, step.inputs, route))
+        else:
+            break
+        instance.advance(lambda step, data: {})
+    _assert_same_walk(instance.workflow)
+    assert fired >= 1
+
+
+def test_readiness_shortcut_agrees_with_spiffs_completion() -> None:
+    """``Instance.completed`` answers False from the READY list without walking the tree; at
+    the end (nothing READY) it asks SpiffWorkflow."""
+    process = _process(MODELS[0])
+    reg = process.regulation
+    route = (reg.routes or (None,))[0]
+    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
+    answers = {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}
+    run = runner_for("local", filing_instant(reg).date())
+    instance = engine.start(process, answers)
+    instance.advance(run)
+    seen: list[Any] = []
+    while ready := instance.ready_tasks():
+        seen.append((instance.completed, bool(instance.workflow.is_completed())))
+        instance.complete(ready[0].task_id, default_decisions(reg, ready[0].step.inputs, route))
+        instance.advance(run)
+    seen.append((instance.completed, bool(instance.workflow.is_completed())))
+    assert seen[-1] == (True, True)
+    assert all(ours == spiffs for ours, spiffs in seen)
