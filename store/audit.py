@@ -10,8 +10,9 @@ previous row's hash; changing, deleting or inserting a row breaks the chain at t
 Linear under concurrency: the newest link lives in the one-row table ``audit_head``; a writer
 reads it with ``SELECT ... FOR UPDATE`` inside its own transaction (PostgreSQL) — SQLite's
 ``BEGIN IMMEDIATE`` already serialises writers — so two transactions never build on the same
-link. What the chain cannot show: someone able to rewrite *every* row after the change and the
-head as well; keep the head hash that ``regflow audit verify`` prints somewhere else (a daily
+link. The head is moved by a trigger on ``events`` (migration 0009) as each row is inserted.
+What the chain cannot show: someone able to rewrite *every* row after the change and the head
+as well; keep the head hash that ``regflow audit verify`` prints somewhere else (a daily
 e-mail, a signed report) to anchor it, and on PostgreSQL use the roles of store/pg_roles.sql.
 """
 
@@ -104,19 +105,14 @@ def link_hash(content: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(content)).hexdigest()
 
 
-# built once: building a statement costs more than running it on every append
+# built once: building a statement costs more than running it on every append. Nothing here
+# writes the head: the database's trigger events_move_head (migration 0009) moves it to each
+# event as the event is inserted.
 _READ_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == HEAD_ID)
 _LOCK_HEAD = _READ_HEAD.with_for_update()
-_WRITE_HEAD = (
-    _head.update()
-    .where(_head.c.id == HEAD_ID)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-)
-
 
 _READ_HEAD_FAST = Prepared(_READ_HEAD)
 _LOCK_HEAD_FAST = Prepared(_LOCK_HEAD)
-_WRITE_HEAD_FAST = Prepared(_WRITE_HEAD)
 
 
 def _lock_head(connection: Connection) -> tuple[int, str]:
@@ -155,14 +151,6 @@ def _chain(_mapper: Any, connection: Connection, target: Any) -> None:
     state[1], state[2] = target.seq, target.hash
 
 
-def _move_head(_mapper: Any, connection: Connection, target: Any) -> None:
-    """After the rows of one flush are inserted, write the head once: at the newest of them
-    (every row's ``before_insert`` runs before the batch's inserts, its ``after_insert`` after)."""
-    state = connection.info.get(_HEAD_STATE)
-    if state is not None and state[1] == target.seq:
-        _WRITE_HEAD_FAST.run(connection, {"new_seq": target.seq, "new_hash": target.hash})
-
-
 class _EncodedJSON(TypeDecorator[str]):
     """A JSON column's value given as its JSON text already: the payload's canonical text is
     stored as it is (a JSON column parses it back to the same value), so it is encoded once."""
@@ -186,12 +174,19 @@ def _payload_text(payload: dict[str, Any]) -> str:
     return _dumps(_plain(payload), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+_NESTED = (dict, list, tuple)
+
+
 def _text_keys_only(value: Any) -> bool:
+    # Only containers are looked into: a payload is mostly plain values (one call per payload
+    # and per nested container, not per value).
     if isinstance(value, dict):
-        return all(type(k) is str for k in value) and all(map(_text_keys_only, value.values()))
-    if isinstance(value, list | tuple):
-        return all(map(_text_keys_only, value))
-    return True
+        if not all(type(k) is str for k in value):
+            return False
+        inner = value.values()
+    else:
+        inner = value
+    return all(_text_keys_only(v) for v in inner if isinstance(v, _NESTED))
 
 
 def install(event_class: type) -> None:
@@ -206,7 +201,6 @@ def install(event_class: type) -> None:
     _INSERT_EVENT = Prepared(events.insert().values(values).inline())  # no RETURNING
     if not event.contains(event_class, "before_insert", _chain):
         event.listen(event_class, "before_insert", _chain)
-        event.listen(event_class, "after_insert", _move_head)
 
 
 _INSERT_EVENT: Prepared | None = None  # set by install()
@@ -222,9 +216,9 @@ def append(
     step_record_id: int | None,
     payload: dict[str, Any],
 ) -> int:
-    """Append one event as a plain INSERT (no ORM unit of work: the completion hot path) and
-    move the head to it; the same chain state as ORM-added events, so both kinds interleave in
-    one transaction. Returns the row's chain position."""
+    """Append one event as a plain INSERT (no ORM unit of work: the completion hot path); the
+    database's trigger moves the head to it. The same chain state as ORM-added events, so both
+    kinds interleave in one transaction. Returns the row's chain position."""
     assert _INSERT_EVENT is not None, "store.models installs the chain on import"
     if actor is None:
         actor = _actor.get()
@@ -249,7 +243,6 @@ def append(
             "hash": digest,
         },
     )
-    _WRITE_HEAD_FAST.run(connection, {"new_seq": seq, "new_hash": digest})
     state[1], state[2] = seq, digest
     return seq
 

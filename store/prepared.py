@@ -264,18 +264,21 @@ class Prepared:
         dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         pipeline = connection.info.get(_PIPELINE)
+        # the driver's errors as in _driver_errors, spelt out: this runs for every statement
         try:
-            with _driver_errors(connection, compiled.sql, params):
-                cursor.execute(compiled.sql, params)
-                if pipeline is not None:
-                    result = Result([], -1, (cursor, compiled, connection))
-                    pipeline.pending.append(result)
-                    cursor = None  # closed when its answer is read
-                    return result
-                rows = (
-                    [compiled.row(r) for r in cursor.fetchall()] if cursor.description else []
-                )
-                return Result(rows, cursor.rowcount)
+            cursor.execute(compiled.sql, params)
+            if pipeline is not None:
+                result = Result([], -1, (cursor, compiled, connection))
+                pipeline.pending.append(result)
+                cursor = None  # closed when its answer is read
+                return result
+            rows = [compiled.row(r) for r in cursor.fetchall()] if cursor.description else []
+            return Result(rows, cursor.rowcount)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                compiled.sql, params, exc, connection.dialect.loaded_dbapi.Error,
+                dialect=connection.dialect,
+            ) from exc
         finally:
             if cursor is not None:
                 cursor.close()

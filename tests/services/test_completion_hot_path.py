@@ -34,9 +34,15 @@ def _work(ctx: Any, app_id: int, first: list[int]) -> list[tuple[str, str]]:
 
 
 def _driver_statements(url: str, action: Any) -> Counter[str]:
-    """The statements SQLite ran during ``action``, counted by their first words."""
+    """The statements SQLite ran during ``action``, counted by their first words. SQLite's
+    trace callback reports a statement once more, with the same text, for each statement of a
+    trigger it sets off (the audit head's, migration 0009): those repeats are not counted."""
     seen: Counter[str] = Counter()
+    previous = None
     for sql in sqlite_statements(url, action):
+        if sql == previous:
+            continue
+        previous = sql
         parts = sql.split()
         seen[" ".join(parts[:3] if parts[0] in ("INSERT", "SELECT") else parts[:2])] += 1
     return seen
@@ -50,21 +56,22 @@ def filed(sqlite_url: str, model: Path) -> tuple[Any, int]:
     return ctx, applications.start(ctx, "three_steps").open_steps[0]
 
 
-def test_a_completion_locks_reads_and_writes_in_eight_statements_and_a_commit(
+def test_a_completion_locks_reads_and_writes_in_seven_statements_and_a_commit(
     sqlite_url: str, filed: tuple[Any, int]
 ) -> None:
     ctx, task = filed
     seen = _driver_statements(sqlite_url, lambda: applications.complete(ctx, task, "clerk1"))
-    # step + application + version hash + open mode in one SELECT; the audit head read once
+    # step + application + version hash + open mode in one SELECT; the audit head read once,
+    # and moved by the database's trigger as the event is inserted (no statement of its own)
     assert seen == Counter({
         "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1,
         "UPDATE steps": 1, "INSERT INTO steps": 1, "UPDATE applications": 1,
         "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
-        "UPDATE audit_head": 1, "COMMIT": 1,
+        "COMMIT": 1,
     })
 
 
-def test_a_claim_locks_and_writes_in_six_statements_and_a_commit(
+def test_a_claim_locks_and_writes_in_five_statements_and_a_commit(
     sqlite_url: str, filed: tuple[Any, int]
 ) -> None:
     ctx, task = filed
@@ -72,7 +79,7 @@ def test_a_claim_locks_and_writes_in_six_statements_and_a_commit(
     assert seen == Counter({
         "BEGIN IMMEDIATE": 1, "SELECT steps.id, steps.application_id,": 1, "UPDATE steps": 1,
         "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
-        "UPDATE audit_head": 1, "COMMIT": 1,
+        "COMMIT": 1,
     })
 
 
@@ -161,5 +168,5 @@ def test_an_authorized_completion_adds_one_read_of_the_person_and_one_of_a_deleg
         "SELECT users.name, users.roles,": 1, "SELECT delegations.delegate FROM": 1,
         "UPDATE steps": 1, "INSERT INTO steps": 1, "UPDATE applications": 1,
         "SELECT audit_head.seq, audit_head.hash": 1, "INSERT INTO events": 1,
-        "UPDATE audit_head": 1, "COMMIT": 1,
+        "COMMIT": 1,
     })

@@ -107,6 +107,34 @@ def test_verify_notices_the_newest_rows_deleted(logged: str) -> None:
     assert "newest events were deleted" in verdict.problem
 
 
+def _head(conn) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    seq, digest = conn.exec_driver_sql("SELECT seq, hash FROM audit_head").one()
+    return int(seq), str(digest)
+
+
+def _insert_event(conn, seq: int | None, digest: str) -> None:  # type: ignore[no-untyped-def]
+    conn.exec_driver_sql(
+        "INSERT INTO events (at, kind, actor, payload, seq, prev_hash, hash) VALUES "
+        f"('2026-07-01 05:00:00', 'step_completed', 'x', '{{}}', "
+        f"{'NULL' if seq is None else seq}, '{'0' * 64}', '{digest}')"
+    )
+
+
+def test_the_database_moves_the_head_forward_to_each_inserted_event_only(logged: str) -> None:
+    """Migration 0009's trigger: an event appended after the head becomes the head; a row
+    without a chain position, or one behind the head, leaves the head where it was."""
+    with engine_for(logged).connect() as conn:
+        seq, digest = _head(conn)
+        newest = conn.exec_driver_sql("SELECT max(seq), count(*) FROM events").one()
+        assert (seq, newest[0]) == (newest[1], newest[1])  # the head is at the newest event
+        _insert_event(conn, None, "a" * 64)
+        _insert_event(conn, 0, "b" * 64)  # seq 0: behind every link
+        assert _head(conn) == (seq, digest)
+        _insert_event(conn, seq + 1, "c" * 64)
+        assert _head(conn) == (seq + 1, "c" * 64)
+        conn.rollback()
+
+
 def test_audit_verify_from_the_command_line(logged: str) -> None:
     cli = Cli(logged)
     assert cli("audit", "verify").output.startswith("audit chain intact")

@@ -86,3 +86,34 @@ def test_the_routes_index_migrates_both_ways_and_the_report_still_runs(
     assert "ix_applications_process_route" in indexes()
     (row,) = steps_view(ctx)
     assert (row.step_id, row.count, row.route) == ("Task_register", 1, "provider")
+
+
+def test_the_head_trigger_goes_with_a_downgrade_and_comes_back_with_the_upgrade(
+    db_url: str, tmp_path: Path
+) -> None:
+    from regflow.store.audit import verify
+
+    def head_moves() -> bool:
+        """Does a raw event one past the head move it? (rolled back: nothing stays)"""
+        with engine_for(db_url).connect() as conn:
+            seq = conn.execute(text("SELECT seq FROM audit_head")).scalar_one()
+            conn.execute(text(
+                "INSERT INTO events (at, kind, actor, payload, seq, prev_hash, hash) VALUES "
+                "('2026-07-01 05:00:00', 'x', 'x', '{}', :seq, :h, :h)"
+            ), {"seq": seq + 1, "h": "0" * 64})
+            moved = conn.execute(text("SELECT seq FROM audit_head")).scalar_one() == seq + 1
+            conn.rollback()
+            return bool(moved)
+
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    app = applications.start(ctx, "three_steps")
+    assert head_moves()
+    command.downgrade(alembic_config(db_url), "0008")
+    assert not head_moves()
+    command.upgrade(alembic_config(db_url), "head")
+    assert head_moves()
+    applications.complete(ctx, app.open_steps[0], "aigul")
+    with engine_for(db_url).connect() as conn:
+        verdict = verify(conn)
+    assert verdict.ok and verdict.head_seq == verdict.events
