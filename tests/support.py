@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from regflow.workflows.builder import ProcessBuilder
@@ -130,3 +131,30 @@ def sqlite_statements(url, action):  # type: ignore[no-untyped-def]
         event.remove(engine, "connect", trace)
         dispose(url)
     return seen
+
+
+@cache
+def library_process(path: Path):  # type: ignore[no-untyped-def]
+    """A model of processes/, parsed once per test run."""
+    from regflow.workflows.loader import load_process
+
+    return load_process(path.read_bytes(), path.name)
+
+
+def library_cases() -> list[tuple[Path, str | None]]:
+    """Every model of processes/ with each of its routes (None for a model without routes)."""
+    from tests.conftest import PROCESSES
+
+    return [
+        (path, route)
+        for path in sorted(PROCESSES.glob("*.bpmn"))
+        for route in (library_process(path).regulation.routes or (None,))
+    ]
+
+
+def filing_answers(reg, route):  # type: ignore[no-untyped-def]
+    """Start data for a filing on ``route``: every decision the model asks, by
+    :func:`default_decisions`, with the fixture applicant the handlers know."""
+    items = tuple(o for s in reg.steps.values() for o in s.outputs)
+    answers = default_decisions(reg, items, route)
+    return {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}

@@ -49,3 +49,16 @@ def wait_model(path: Path, timer: str = "1 working day") -> Path:
     b.chain(start, register, wait, end)
     b.write(path)
     return path
+
+
+# Models with a timer of each kind (written into a test's tmp_path where not in processes/): the
+# library's boundary timer, a non-interrupting and an interrupting escalation, and an
+# intermediate catch event. For ``pytest.mark.parametrize("make", TIMER_MODELS, ids=...)``.
+TIMER_MODELS = [
+    lambda tmp: Path(__file__).resolve().parent.parent
+    / "processes" / "arnauly_aleumettik_qyzmet_shagym_timers.bpmn",
+    lambda tmp: escalation_model(tmp / "escalation.bpmn"),
+    lambda tmp: escalation_model(tmp / "interrupting.bpmn", interrupting=True),
+    lambda tmp: wait_model(tmp / "wait.bpmn"),
+]
+TIMER_MODEL_IDS = ["library-boundary", "non-interrupting", "interrupting", "intermediate-catch"]

@@ -7,7 +7,6 @@ in which order new steps get their rows."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +17,17 @@ from SpiffWorkflow.util.task import TaskState
 
 from regflow.handlers.registry import runner_for
 from regflow.workflows import engine, timers
-from regflow.workflows.loader import LoadedProcess, load_process
-from tests.conftest import PROCESSES
-from tests.support import default_decisions, filing_instant, fixture_applicant
-from tests.timer_support import escalation_model, wait_model
+from regflow.workflows.loader import load_process
+from tests.support import (
+    default_decisions,
+    filing_answers,
+    filing_instant,
+    library_cases,
+    library_process,
+)
+from tests.timer_support import TIMER_MODEL_IDS, TIMER_MODELS
 
-MODELS = sorted(PROCESSES.glob("*.bpmn"))
-
-
-@cache
-def _process(path: Path) -> LoadedProcess:
-    return load_process(path.read_bytes(), path.name)
-
-
-CASES = [
-    (path, route) for path in MODELS for route in (_process(path).regulation.routes or (None,))
-]
+CASES = library_cases()
 
 
 def _assert_same_walk(workflow: BpmnWorkflow) -> None:
@@ -42,18 +36,25 @@ def _assert_same_walk(workflow: BpmnWorkflow) -> None:
     assert [t.id for t in ours] == [t.id for t in spiffs]
 
 
-@pytest.mark.parametrize(("path", "route"), CASES, ids=[f"{p.stem}-{r}" for p, r in CASES])
-def test_ready_walk_matches_spiffs_at_every_step_of_every_route(
-    path: Path, route: str | None
-) -> None:
-    process = _process(path)
+def _filed(path: Path, route: str | None) -> tuple[engine.Instance, Any]:
+    """A new application of the model on the route, run on to its first person's step (the
+    walks compared before and after), and the handler runner on the fixtures."""
+    process = library_process(path)
     reg = process.regulation
-    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
-    answers = {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}
+    answers = filing_answers(reg, route)
     run = runner_for("local", filing_instant(reg).date())
     instance = engine.start(process, answers)
     _assert_same_walk(instance.workflow)
     instance.advance(run)
+    return instance, run
+
+
+@pytest.mark.parametrize(("path", "route"), CASES, ids=[f"{p.stem}-{r}" for p, r in CASES])
+def test_ready_walk_matches_spiffs_at_every_step_of_every_route(
+    path: Path, route: str | None
+) -> None:
+    instance, run = _filed(path, route)
+    reg = instance.process.regulation
     steps = 0
     while ready := instance.ready_tasks():
         _assert_same_walk(instance.workflow)
@@ -167,16 +168,7 @@ def test_ready_walk_matches_spiffs_down_a_long_rework_loop() -> None:
     assert len(workflow.tasks) >= 2 * 40  # a work task and a gateway per round
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda tmp: PROCESSES / "arnauly_aleumettik_qyzmet_shagym_timers.bpmn",
-        lambda tmp: escalation_model(tmp / "escalation.bpmn"),
-        lambda tmp: escalation_model(tmp / "interrupting.bpmn", interrupting=True),
-        lambda tmp: wait_model(tmp / "wait.bpmn"),
-    ],
-    ids=["library-boundary", "non-interrupting", "interrupting", "intermediate-catch"],
-)
+@pytest.mark.parametrize("make", TIMER_MODELS, ids=TIMER_MODEL_IDS)
 def test_ready_walk_matches_spiffs_while_timers_wait_and_fire(
     tmp_path: Path, make: Callable[[Path], Path]
 ) -> None:
@@ -206,14 +198,9 @@ def test_ready_walk_matches_spiffs_while_timers_wait_and_fire(
 def test_readiness_shortcut_agrees_with_spiffs_completion() -> None:
     """``Instance.completed`` answers False from the READY list without walking the tree; at
     the end (nothing READY) it asks SpiffWorkflow."""
-    process = _process(MODELS[0])
-    reg = process.regulation
-    route = (reg.routes or (None,))[0]
-    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
-    answers = {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}
-    run = runner_for("local", filing_instant(reg).date())
-    instance = engine.start(process, answers)
-    instance.advance(run)
+    path, route = CASES[0]
+    instance, run = _filed(path, route)
+    reg = instance.process.regulation
     seen: list[Any] = []
     while ready := instance.ready_tasks():
         seen.append((instance.completed, bool(instance.workflow.is_completed())))

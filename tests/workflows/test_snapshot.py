@@ -15,7 +15,6 @@ import zlib
 from base64 import b64encode
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -33,21 +32,17 @@ from regflow.workflows import engine, timers
 from regflow.workflows import snapshot as codec
 from regflow.workflows.loader import LoadedProcess, load_process
 from tests.conftest import PROCESSES
-from tests.support import default_decisions, filing_instant, fixture_applicant
-from tests.timer_support import escalation_model, wait_model
+from tests.support import (
+    default_decisions,
+    filing_answers,
+    filing_instant,
+    library_cases,
+    library_process,
+)
+from tests.timer_support import TIMER_MODEL_IDS, TIMER_MODELS, escalation_model, wait_model
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-MODELS = sorted(PROCESSES.glob("*.bpmn"))
-
-
-@cache
-def _process(path: Path) -> LoadedProcess:
-    return load_process(path.read_bytes(), path.name)
-
-
-CASES = [
-    (path, route) for path in MODELS for route in (_process(path).regulation.routes or (None,))
-]
+CASES = library_cases()
 
 
 def _event_tasks(workflow: Any) -> list[UUID]:
@@ -117,10 +112,9 @@ def _work(
 def test_snapshot_round_trip_is_faithful_at_every_step_of_every_route(
     path: Path, route: str | None
 ) -> None:
-    process = _process(path)
+    process = library_process(path)
     reg = process.regulation
-    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
-    answers = {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}
+    answers = filing_answers(reg, route)
     run = runner_for("local", filing_instant(reg).date())  # the real handlers, on fixtures
 
     def decide(step: Any) -> dict[str, Any]:
@@ -162,16 +156,7 @@ def _fire_and_go_on(instance: engine.Instance, task_id: str) -> list[Any]:
     return [sorted(t.step.id for t in instance.ready_tasks()), tasks, instance.completed]
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda tmp: PROCESSES / "arnauly_aleumettik_qyzmet_shagym_timers.bpmn",
-        lambda tmp: escalation_model(tmp / "escalation.bpmn"),
-        lambda tmp: escalation_model(tmp / "interrupting.bpmn", interrupting=True),
-        lambda tmp: wait_model(tmp / "wait.bpmn"),
-    ],
-    ids=["library-boundary", "non-interrupting", "interrupting", "intermediate-catch"],
-)
+@pytest.mark.parametrize("make", TIMER_MODELS, ids=TIMER_MODEL_IDS)
 def test_restored_waiting_timer_is_registered_and_still_fires(
     tmp_path: Path, make: Callable[[Path], Path]
 ) -> None:
@@ -442,7 +427,7 @@ def test_stored_old_format_snapshot_restores_and_runs_on(stored: Callable[[], An
 
 
 def test_old_format_written_at_each_step_restores_like_the_new_one() -> None:
-    process = _process(PROCESSES / "kreslo_arba_beru.bpmn")
+    process = library_process(PROCESSES / "kreslo_arba_beru.bpmn")
     instance = engine.start(process, {"route": "provider"})
     instance.advance(lambda step, data: {})
     while True:
@@ -460,7 +445,7 @@ def test_old_format_written_at_each_step_restores_like_the_new_one() -> None:
 
 
 def test_live_workflow_is_reused_for_its_own_snapshot_only() -> None:
-    process = _process(PROCESSES / "kreslo_arba_beru.bpmn")
+    process = library_process(PROCESSES / "kreslo_arba_beru.bpmn")
     instance = engine.start(process, {"route": "provider"})
     instance.advance(lambda step, data: {})
     key = ("sqlite:///test_snapshot", 1)
@@ -509,7 +494,7 @@ def _flip(data: bytes, at: int) -> bytes:
         (lambda: _edited(ids=b64encode(bytes(16 * 2)).decode(), time=b64encode(bytes(16)).decode()),
          "do not match"),
         (lambda: _edited(w={"names": []}), "corrupt: KeyError"),
-        (lambda: codec.encode(engine.start(_process(PROCESSES / "kreslo_arba_beru.bpmn"),
+        (lambda: codec.encode(engine.start(library_process(PROCESSES / "kreslo_arba_beru.bpmn"),
                                            {}).workflow), "which process 'three_steps'"),
     ],
     ids=["empty", "garbage", "text", "json-list-bytes", "json-list-text", "unknown-new-version",
@@ -542,7 +527,7 @@ def test_value_that_cannot_be_stored_is_a_state_error(tmp_path: Path) -> None:
 def test_restored_tasks_carry_what_spiffs_task_constructor_sets() -> None:
     # The codec builds Task objects without Task.__init__; a SpiffWorkflow upgrade that adds an
     # attribute there must show up here.
-    process = _process(PROCESSES / "kreslo_arba_beru.bpmn")
+    process = library_process(PROCESSES / "kreslo_arba_beru.bpmn")
     workflow = engine.start(process, {"route": "provider"}).workflow
     restored = codec.decode(codec.encode(workflow), process.spec, {})
     made = Task(BpmnWorkflow(process.spec), process.spec.start)
