@@ -337,7 +337,7 @@ def _walk(rows: Any, head_seq: int, head_hash: str) -> Verdict:
             head_seq,
             head_hash,
             f"the chain ends at position {expected - 1} but its head says {head_seq}: the newest "
-            "events were deleted, or rows were appended outside regflow",
+            "events were deleted, or the head was changed",
             prev_id,
         )
     return Verdict(count, head_seq, head_hash)

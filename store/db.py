@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -108,9 +108,50 @@ def _translated() -> Iterator[None]:
         raise ConfigError(f"database error: {str(exc.orig).splitlines()[0]}") from None
 
 
+# The newest migration (store/migrations/versions), which this code needs: migration 0009's
+# trigger moves the audit head, so on an older schema appended events would leave the head
+# behind and `audit verify` would report the newest events deleted. tests/store/test_db.py
+# checks that this is Alembic's head.
+SCHEMA_REVISION = "0009"
+_schema_ok: set[str] = set()
+
+
+def _ensure_schema(url: str) -> None:
+    """Refuse, in one line, a database whose schema is not this code's (once per process and
+    database): one not initialised, one to upgrade with `regflow init`, one made by a newer
+    regflow."""
+    if url in _schema_ok:
+        return
+    with _translated():
+        try:
+            with engine_for(url).connect() as connection:
+                connection.info[_READ_ONLY] = True
+                found = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+                revision = found.scalar()
+        except (OperationalError, ProgrammingError) as exc:
+            if "alembic_version" not in str(exc):
+                raise
+            revision = None
+    if revision == SCHEMA_REVISION:
+        _schema_ok.add(url)
+        return
+    if revision is None:
+        raise ConfigError("the database has no regflow schema yet: run `regflow init`")
+    if str(revision) > SCHEMA_REVISION:
+        raise ConfigError(
+            f"the database's schema (migration {revision}) is newer than this regflow "
+            f"({SCHEMA_REVISION}): use the regflow that upgraded it"
+        )
+    raise ConfigError(
+        f"the database's schema is at migration {revision}, this regflow needs "
+        f"{SCHEMA_REVISION}: run `regflow init` to upgrade it"
+    )
+
+
 @contextmanager
 def unit_of_work(url: str) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
+    _ensure_schema(url)
     session = _sessions(url)()
     try:
         with _translated(), session.begin():
@@ -232,6 +273,7 @@ def transaction(url: str, *, read_only: bool = False) -> Iterator[Tx]:
     for views that change nothing (task lists), which on SQLite then take no write lock. On
     PostgreSQL a writing transaction sends its prepared statements as a pipeline
     (store/prepared.py): a completion waits for four answers instead of ten."""
+    _ensure_schema(url)
     connection = _take(url)
     if read_only and connection.dialect.name == "sqlite":
         connection.info[_READ_ONLY] = True  # the begin listener takes it (store/db.py)

@@ -81,3 +81,45 @@ def test_other_threads_use_the_pool_and_keep_nothing(sqlite_url: str) -> None:
     thread.start()
     thread.join()
     assert len(seen) == 1 and db._held.kept is None
+
+
+# --- the schema this code needs ------------------------------------------------------------
+
+
+def test_the_schema_regflow_needs_is_alembics_newest_migration(sqlite_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from regflow.store.migrate import alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config(sqlite_url)).get_current_head() == (
+        db.SCHEMA_REVISION
+    )
+
+
+def test_a_database_never_initialised_is_refused_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import Cli
+
+    result = Cli(f"sqlite:///{tmp_path / 'new.db'}")("tasks", "--role", "head", expect=1)
+    assert result.stderr == "error: the database has no regflow schema yet: run `regflow init`\n"
+
+
+def test_an_older_schema_is_refused_until_regflow_init_upgrades_it(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+
+    from regflow.store.migrate import alembic_config
+    from tests.conftest import Cli
+
+    command.downgrade(alembic_config(db_url), "0008")
+    monkeypatch.setattr(db, "_schema_ok", set())  # as in a new process
+    cli = Cli(db_url)
+    refused = cli("tasks", "--role", "head", expect=1)
+    assert refused.stderr == (
+        "error: the database's schema is at migration 0008, this regflow needs 0009: "
+        "run `regflow init` to upgrade it\n"
+    )
+    with engine_for(db_url).connect() as conn:  # nothing was written
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+    cli("init")
+    cli("tasks", "--role", "head")

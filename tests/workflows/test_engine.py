@@ -1,7 +1,7 @@
 """The engine's own walk of the task tree (workflows/engine.py ``_ready_tasks``) finds exactly
 what SpiffWorkflow's ``get_tasks(state=READY)`` finds, in the same order, at every step: every
-model of processes/ on every route, a parallel split and join, and the BPMN MIWG reference
-models SpiffWorkflow can run. The order matters: it decides which engine task runs first and
+model of processes/ on every route, a parallel split and join, a long rework loop, and timers
+waiting and firing. The order matters: it decides which engine task runs first and
 in which order new steps get their rows."""
 
 from __future__ import annotations
