@@ -140,6 +140,25 @@ def _head_state(connection: Connection) -> list[Any]:
     return state
 
 
+# The head as two scalar subqueries, for a statement that reads it along with other rows
+# (store/records.py, a completion's locking read on SQLite): then :func:`known_head`.
+HEAD_COLUMNS = (
+    select(_head.c.seq).where(_head.c.id == HEAD_ID).scalar_subquery().label("head_seq"),
+    select(_head.c.hash).where(_head.c.id == HEAD_ID).scalar_subquery().label("head_hash"),
+)
+
+
+def known_head(connection: Connection, seq: int | None, digest: str | None) -> None:
+    """The head as the caller read it in this transaction, with writers already locked out
+    (SQLite's ``BEGIN IMMEDIATE``): the transaction's first append then reads it no more.
+    Not for PostgreSQL, where the head is locked when first needed (see :func:`_head_state`).
+    No head row (``seq`` None): left to the first append, which writes one."""
+    if seq is None or digest is None:
+        return
+    txn = connection.get_nested_transaction() or connection.get_transaction()
+    connection.info[_HEAD_STATE] = [txn, int(seq), str(digest)]
+
+
 def _chain(_mapper: Any, connection: Connection, target: Any) -> None:
     """An Event added to an ORM session: chained as it is inserted (see :func:`install`)."""
     if target.actor is None:

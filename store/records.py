@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar, cast
 from sqlalchemy import Connection, Table, Update, bindparam, exists, func, insert, select, update
 
 from regflow.errors import ConflictError
+from regflow.store.audit import HEAD_COLUMNS, known_head
 from regflow.store.models import (
     Application,
     ApplicationStatus,
@@ -136,6 +137,16 @@ _LOCK_FOR_COMPLETION = Prepared(
     # PostgreSQL locks the step first, then its application (the process version is only read);
     # SQLite's BEGIN IMMEDIATE has already serialised writers.
     .with_for_update(of=(_steps, _apps))
+)
+# On SQLite the same read also brings the audit head (store/audit.py ``known_head``): writers
+# are locked out already, so the completion's event needs no read of its own. PostgreSQL locks
+# the head only when the event is appended, as late as it can.
+_LOCK_FOR_COMPLETION_AND_HEAD = Prepared(
+    select(*_STEP_COLUMNS, *_APP_COLUMNS, *HEAD_COLUMNS, ProcessDefinition.source_hash,
+           _OPEN_MODE)
+    .join_from(_steps, _apps, _apps.c.id == _steps.c.application_id)
+    .join(ProcessDefinition, ProcessDefinition.id == _apps.c.definition_id)
+    .where(_steps.c.id == bindparam("id"))
 )
 
 _OPEN_STEPS = Prepared(
@@ -257,10 +268,18 @@ def versions_stamp(connection: Connection) -> tuple[int, int]:
 
 def lock_for_completion(connection: Connection, step_id: int) -> CompletionLocks | None:
     """The step and its application, both locked, with the version's content hash and whether
-    regflow runs in open mode: everything a completion reads, in one round trip."""
-    found = _LOCK_FOR_COMPLETION.run(connection, {"id": step_id}).first()
-    if found is None:
-        return None
+    regflow runs in open mode: everything a completion reads, in one round trip (on SQLite
+    the audit head too, handed to store/audit.py for the completion's event)."""
+    if connection.dialect.name == "sqlite":
+        found = _LOCK_FOR_COMPLETION_AND_HEAD.run(connection, {"id": step_id}).first()
+        if found is None:
+            return None
+        at_head = _N_STEP + _N_APP
+        known_head(connection, found[at_head], found[at_head + 1])
+    else:
+        found = _LOCK_FOR_COMPLETION.run(connection, {"id": step_id}).first()
+        if found is None:
+            return None
     return CompletionLocks(
         step=_step(found[:_N_STEP]),
         application=ApplicationRow(*found[_N_STEP:_N_STEP + _N_APP]),
