@@ -4,6 +4,7 @@ it is good, given up when it may not be."""
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -96,11 +97,38 @@ def test_the_schema_regflow_needs_is_alembics_newest_migration(sqlite_url: str) 
     )
 
 
-def test_a_database_never_initialised_is_refused_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
+    """A database regflow never initialised: a new SQLite file, or an empty PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new.db'}"
+        return
+    from tests.conftest import _PG_REASON, PG_URL
+
+    if _PG_REASON:
+        pytest.skip(_PG_REASON)
+    import psycopg
+
+    schema = f"regflow_empty_{uuid.uuid4().hex[:10]}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        dispose(url)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_a_database_never_initialised_is_refused_in_one_line(empty_url: str) -> None:
     from tests.conftest import Cli
 
-    result = Cli(f"sqlite:///{tmp_path / 'new.db'}")("tasks", "--role", "head", expect=1)
+    result = Cli(empty_url)("tasks", "--role", "head", expect=1)
     assert result.stderr == "error: the database has no regflow schema yet: run `regflow init`\n"
+    Cli(empty_url)("init")
+    assert "Tasks (0)" in Cli(empty_url)("tasks", "--role", "head").output  # now it opens
 
 
 def test_an_older_schema_is_refused_until_regflow_init_upgrades_it(
