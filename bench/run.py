@@ -118,6 +118,16 @@ def service_runner(url: str) -> Callable[[], int]:
     return one
 
 
+def _no_fsync(url: str) -> str:
+    """The same SQLite database with ``synchronous=OFF``: not durable, measured only to show in
+    the same run how much of a completion the fsync is."""
+    from regflow.store.db import dispose, without_fsync
+
+    dispose(url)  # the migration's connections had the store's pragmas only
+    without_fsync(url)
+    return url
+
+
 def paired_rates(
     runners: dict[str, Callable[[], int]], apps: int, rounds: int
 ) -> dict[str, dict[str, float]]:
@@ -474,6 +484,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pg = None if args.no_pg else _fresh_pg()
     runners = {
         "sqlite": service_runner(_fresh_sqlite(folder, "rate")),
+        "sqlite_no_fsync": service_runner(_no_fsync(_fresh_sqlite(folder, "rate-no-fsync"))),
         "ceiling_spiff_alone": ceiling_runner(),
         "regflow_in_memory": in_memory_runner(),
     }
@@ -486,6 +497,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         **rates,
         "floor_sqlalchemy_commits": floor,
         "sqlite_vs_ceiling": ratio(rates, "sqlite", "ceiling_spiff_alone"),
+        "sqlite_vs_no_fsync": ratio(rates, "sqlite", "sqlite_no_fsync"),
+        "no_fsync_vs_ceiling": ratio(rates, "sqlite_no_fsync", "ceiling_spiff_alone"),
         "in_memory_vs_ceiling": ratio(rates, "regflow_in_memory", "ceiling_spiff_alone"),
         "sqlite_tasks_vs_floor_commits": rates["sqlite"]["tasks_per_s"] / floor["commits_per_s"],
     }
@@ -558,6 +571,12 @@ def _print(result: dict[str, Any], out: Path) -> None:
         f"{e['sqlite']['tasks_per_s']:.0f}",
         f"{e['sqlite_vs_ceiling']:.0%} of ceiling",
     )
+    t.add_row(
+        "SQLite, no fsync (not durable: for comparison)",
+        f"{e['sqlite_no_fsync']['apps_per_s']:.0f}",
+        f"{e['sqlite_no_fsync']['tasks_per_s']:.0f}",
+        f"{e['no_fsync_vs_ceiling']:.0%} of ceiling; FULL = {e['sqlite_vs_no_fsync']:.0%} of it",
+    )
     if "postgresql" in e:
         t.add_row(
             "PostgreSQL",
@@ -571,7 +590,8 @@ def _print(result: dict[str, Any], out: Path) -> None:
             "PostgreSQL, 2 processes",
             "",
             f"{par['two']['tasks_per_s']:.0f}",
-            f"{par['two_vs_one']:.2f}× one process",
+            f"{par['two_vs_one']:.2f}× one process "
+            f"({par['one']['tasks_per_s']:.0f}/s in the same set-up)",
         )
     t.add_row(
         "regflow engine in memory, no store",

@@ -82,6 +82,21 @@ def _sqlite_pragmas(engine: Engine) -> None:
             cursor.close()
 
 
+def without_fsync(url: str) -> None:
+    """``synchronous=OFF`` on this SQLite database's connections from now on (set after the
+    store's own pragmas): for throw-away databases only (a simulation's scratch file, the
+    benchmark's no-fsync comparison), since a power cut may then lose committed work. Other
+    databases are left as they are."""
+    if not url.startswith("sqlite"):
+        return
+
+    @event.listens_for(engine_for(url), "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+
+
 def _leave_pipeline(conn: Connection, *_args: Any) -> None:
     end_pipeline(conn)
 

@@ -20,11 +20,13 @@ def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert json.loads(written.read_text(encoding="utf-8"))["engine"] == result["engine"]
     engine = result["engine"]
     # The wheelchair regulation has five user steps: 3 rounds of 1 application → 15 completions,
-    # by the service layer, by SpiffWorkflow alone and by regflow's engine in memory alike.
-    for run in ("sqlite", "ceiling_spiff_alone", "regflow_in_memory"):
+    # by the service layer (with and without fsync), by SpiffWorkflow alone and by regflow's
+    # engine in memory alike.
+    for run in ("sqlite", "sqlite_no_fsync", "ceiling_spiff_alone", "regflow_in_memory"):
         assert (engine[run]["applications"], engine[run]["tasks"]) == (3, 15), run
         assert len(engine[run]["rounds_tasks_per_s"]) == 3
     assert 0 < engine["sqlite_vs_ceiling"] < 1
+    assert engine["sqlite_vs_no_fsync"] > 0 and engine["no_fsync_vs_ceiling"] > 0
     assert [row["open_applications"] for row in result["growth"]] == [30, 60]
     # each seeded application has one open step, and two of every three one completed step
     # before it (roles round-robin: clerk, head, officer)

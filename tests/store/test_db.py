@@ -151,3 +151,21 @@ def test_an_older_schema_is_refused_until_regflow_init_upgrades_it(
         assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
     cli("init")
     cli("tasks", "--role", "head")
+
+
+def test_without_fsync_turns_synchronous_off_for_that_sqlite_database_only(
+    sqlite_url: str, tmp_path  # type: ignore[no-untyped-def]
+) -> None:
+    from regflow.store.migrate import upgrade
+
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other)
+
+    def synchronous(url: str) -> int:
+        dispose(url)  # a new connection: the pragmas run on connect
+        with engine_for(url).connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA synchronous").scalar())
+
+    assert synchronous(sqlite_url) == synchronous(other) == 2  # FULL, the store's own
+    db.without_fsync(sqlite_url)
+    assert (synchronous(sqlite_url), synchronous(other)) == (0, 2)  # OFF for that one only
