@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,8 +59,10 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
+@contextmanager
+def pg_schema(*, migrated: bool = True) -> Iterator[str]:
+    """A new PostgreSQL schema of its own (the test skips, saying why, when no server is
+    reachable), migrated to the newest schema unless ``migrated=False``; dropped afterwards."""
     if _PG_REASON:
         pytest.skip(_PG_REASON)
     import psycopg
@@ -72,13 +75,20 @@ def pg_url() -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    upgrade(url)
     try:
+        if migrated:
+            upgrade(url)
         yield url
     finally:
         dispose(url)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    with pg_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -4,7 +4,6 @@ it is good, given up when it may not be."""
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import text
@@ -103,23 +102,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-unty
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'new.db'}"
         return
-    from tests.conftest import _PG_REASON, PG_URL
+    from tests.conftest import pg_schema
 
-    if _PG_REASON:
-        pytest.skip(_PG_REASON)
-    import psycopg
-
-    schema = f"regflow_empty_{uuid.uuid4().hex[:10]}"
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    try:
+    with pg_schema(migrated=False) as url:
         yield url
-    finally:
-        dispose(url)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_a_database_never_initialised_is_refused_in_one_line(empty_url: str) -> None:
