@@ -127,12 +127,17 @@ def _lock_head(connection: Connection) -> tuple[int, str]:
 _HEAD_STATE = "regflow_audit_head"  # connection.info: [transaction, seq, hash]
 
 
+def _innermost(connection: Connection) -> Any:
+    """The savepoint or transaction the head state belongs to."""
+    return connection.get_nested_transaction() or connection.get_transaction()
+
+
 def _head_state(connection: Connection) -> list[Any]:
     """The newest link as this transaction sees it: read and locked once per transaction (or
     savepoint), then carried forward in memory as the transaction appends rows. In a
     PostgreSQL pipeline (store/prepared.py) this read also sends the writes queued before it,
     so the head, which every writer needs, is locked as late as possible."""
-    txn = connection.get_nested_transaction() or connection.get_transaction()
+    txn = _innermost(connection)
     state: list[Any] | None = connection.info.get(_HEAD_STATE)
     if state is None or state[0] is not txn:
         seq, prev = _lock_head(connection)
@@ -155,8 +160,7 @@ def known_head(connection: Connection, seq: int | None, digest: str | None) -> N
     No head row (``seq`` None): left to the first append, which writes one."""
     if seq is None or digest is None:
         return
-    txn = connection.get_nested_transaction() or connection.get_transaction()
-    connection.info[_HEAD_STATE] = [txn, int(seq), str(digest)]
+    connection.info[_HEAD_STATE] = [_innermost(connection), int(seq), str(digest)]
 
 
 def _chain(_mapper: Any, connection: Connection, target: Any) -> None:

@@ -123,12 +123,18 @@ def _translated() -> Iterator[None]:
         raise ConfigError(f"database error: {str(exc.orig).splitlines()[0]}") from None
 
 
-# The newest migration (store/migrations/versions), which this code needs: migration 0009's
-# trigger moves the audit head, so on an older schema appended events would leave the head
-# behind and `audit verify` would report the newest events deleted. tests/store/test_db.py
-# checks that this is Alembic's head.
-SCHEMA_REVISION = "0009"
 _schema_ok: set[str] = set()
+
+
+@lru_cache(maxsize=1)
+def schema_revision() -> str:
+    """The newest migration, which this code needs (for one: migration 0009's trigger moves the
+    audit head, so on an older schema appended events would leave the head behind and `audit
+    verify` would report the newest events deleted). Read off the migrations' file names,
+    ``NNNN_what.py`` with revision ``NNNN``, rather than by parsing every script with Alembic
+    on each start; tests/store/test_db.py checks that it is Alembic's head."""
+    versions = Path(__file__).parent / "migrations" / "versions"
+    return max(p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def _ensure_schema(url: str) -> None:
@@ -147,19 +153,20 @@ def _ensure_schema(url: str) -> None:
             if "alembic_version" not in str(exc):
                 raise
             revision = None
-    if revision == SCHEMA_REVISION:
+    needed = schema_revision()
+    if revision == needed:
         _schema_ok.add(url)
         return
     if revision is None:
         raise ConfigError("the database has no regflow schema yet: run `regflow init`")
-    if str(revision) > SCHEMA_REVISION:
+    if str(revision) > needed:
         raise ConfigError(
             f"the database's schema (migration {revision}) is newer than this regflow "
-            f"({SCHEMA_REVISION}): use the regflow that upgraded it"
+            f"({needed}): use the regflow that upgraded it"
         )
     raise ConfigError(
         f"the database's schema is at migration {revision}, this regflow needs "
-        f"{SCHEMA_REVISION}: run `regflow init` to upgrade it"
+        f"{needed}: run `regflow init` to upgrade it"
     )
 
 

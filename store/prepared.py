@@ -162,16 +162,19 @@ class _Pipeline:
         self.pending: list[Result] = []
 
 
+def _as_sqlalchemy_error(connection: Connection, sql: str, params: Any, exc: Exception) -> Any:
+    """A driver error as SQLAlchemy's own (store/db.py translates those into regflow's)."""
+    return DBAPIError.instance(
+        sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+    )
+
+
 @contextmanager
 def _driver_errors(connection: Connection, sql: str, params: Any) -> Iterator[None]:
-    """A driver error as SQLAlchemy's own (store/db.py translates those into regflow's)."""
-    dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         yield
-    except dbapi_error as exc:
-        raise DBAPIError.instance(
-            sql, params, exc, dbapi_error, dialect=connection.dialect
-        ) from exc
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise _as_sqlalchemy_error(connection, sql, params, exc) from exc
 
 
 @contextmanager
@@ -264,7 +267,7 @@ class Prepared:
         dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         pipeline = connection.info.get(_PIPELINE)
-        # the driver's errors as in _driver_errors, spelt out: this runs for every statement
+        # _driver_errors spelt out: no context manager entered for every statement
         try:
             cursor.execute(compiled.sql, params)
             if pipeline is not None:
@@ -275,10 +278,7 @@ class Prepared:
             rows = [compiled.row(r) for r in cursor.fetchall()] if cursor.description else []
             return Result(rows, cursor.rowcount)
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                compiled.sql, params, exc, connection.dialect.loaded_dbapi.Error,
-                dialect=connection.dialect,
-            ) from exc
+            raise _as_sqlalchemy_error(connection, compiled.sql, params, exc) from exc
         finally:
             if cursor is not None:
                 cursor.close()

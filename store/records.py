@@ -19,7 +19,18 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, Table, Update, bindparam, exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from regflow.errors import ConflictError
 from regflow.store.audit import HEAD_COLUMNS, known_head
@@ -129,25 +140,22 @@ _VERSIONS_STAMP = Prepared(
     select(func.count(ProcessDefinition.id), func.max(ProcessDefinition.id))
 )
 
-_LOCK_FOR_COMPLETION = Prepared(
-    select(*_STEP_COLUMNS, *_APP_COLUMNS, ProcessDefinition.source_hash, _OPEN_MODE)
-    .join_from(_steps, _apps, _apps.c.id == _steps.c.application_id)
-    .join(ProcessDefinition, ProcessDefinition.id == _apps.c.definition_id)
-    .where(_steps.c.id == bindparam("id"))
-    # PostgreSQL locks the step first, then its application (the process version is only read);
-    # SQLite's BEGIN IMMEDIATE has already serialised writers.
-    .with_for_update(of=(_steps, _apps))
-)
-# On SQLite the same read also brings the audit head (store/audit.py ``known_head``): writers
-# are locked out already, so the completion's event needs no read of its own. PostgreSQL locks
-# the head only when the event is appended, as late as it can.
-_LOCK_FOR_COMPLETION_AND_HEAD = Prepared(
-    select(*_STEP_COLUMNS, *_APP_COLUMNS, *HEAD_COLUMNS, ProcessDefinition.source_hash,
-           _OPEN_MODE)
-    .join_from(_steps, _apps, _apps.c.id == _steps.c.application_id)
-    .join(ProcessDefinition, ProcessDefinition.id == _apps.c.definition_id)
-    .where(_steps.c.id == bindparam("id"))
-)
+def _completion_read(*extra: Any) -> Select[Any]:
+    """The step, its application, ``extra`` columns, the version's hash and open mode."""
+    return (
+        select(*_STEP_COLUMNS, *_APP_COLUMNS, *extra, ProcessDefinition.source_hash, _OPEN_MODE)
+        .join_from(_steps, _apps, _apps.c.id == _steps.c.application_id)
+        .join(ProcessDefinition, ProcessDefinition.id == _apps.c.definition_id)
+        .where(_steps.c.id == bindparam("id"))
+    )
+
+
+# PostgreSQL locks the step first, then its application (the process version is only read).
+_LOCK_FOR_COMPLETION = Prepared(_completion_read().with_for_update(of=(_steps, _apps)))
+# SQLite's BEGIN IMMEDIATE has already serialised writers, so the same read also brings the
+# audit head (store/audit.py ``known_head``) and the completion's event needs no read of its
+# own. PostgreSQL locks the head only when the event is appended, as late as it can.
+_READ_FOR_COMPLETION_AND_HEAD = Prepared(_completion_read(*HEAD_COLUMNS))
 
 _OPEN_STEPS = Prepared(
     select(*_STEP_COLUMNS)
@@ -270,16 +278,13 @@ def lock_for_completion(connection: Connection, step_id: int) -> CompletionLocks
     """The step and its application, both locked, with the version's content hash and whether
     regflow runs in open mode: everything a completion reads, in one round trip (on SQLite
     the audit head too, handed to store/audit.py for the completion's event)."""
-    if connection.dialect.name == "sqlite":
-        found = _LOCK_FOR_COMPLETION_AND_HEAD.run(connection, {"id": step_id}).first()
-        if found is None:
-            return None
-        at_head = _N_STEP + _N_APP
-        known_head(connection, found[at_head], found[at_head + 1])
-    else:
-        found = _LOCK_FOR_COMPLETION.run(connection, {"id": step_id}).first()
-        if found is None:
-            return None
+    sqlite = connection.dialect.name == "sqlite"
+    query = _READ_FOR_COMPLETION_AND_HEAD if sqlite else _LOCK_FOR_COMPLETION
+    found = query.run(connection, {"id": step_id}).first()
+    if found is None:
+        return None
+    if sqlite:
+        known_head(connection, found[_N_STEP + _N_APP], found[_N_STEP + _N_APP + 1])
     return CompletionLocks(
         step=_step(found[:_N_STEP]),
         application=ApplicationRow(*found[_N_STEP:_N_STEP + _N_APP]),

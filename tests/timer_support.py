@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from regflow.workflows.builder import ProcessBuilder
+from tests.conftest import PROCESSES
 
 
 def escalation_model(path: Path, *, interrupting: bool = False) -> Path:
@@ -55,8 +56,7 @@ def wait_model(path: Path, timer: str = "1 working day") -> Path:
 # library's boundary timer, a non-interrupting and an interrupting escalation, and an
 # intermediate catch event. For ``pytest.mark.parametrize("make", TIMER_MODELS, ids=...)``.
 TIMER_MODELS = [
-    lambda tmp: Path(__file__).resolve().parent.parent
-    / "processes" / "arnauly_aleumettik_qyzmet_shagym_timers.bpmn",
+    lambda tmp: PROCESSES / "arnauly_aleumettik_qyzmet_shagym_timers.bpmn",
     lambda tmp: escalation_model(tmp / "escalation.bpmn"),
     lambda tmp: escalation_model(tmp / "interrupting.bpmn", interrupting=True),
     lambda tmp: wait_model(tmp / "wait.bpmn"),

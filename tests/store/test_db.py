@@ -86,14 +86,16 @@ def test_other_threads_use_the_pool_and_keep_nothing(sqlite_url: str) -> None:
 # --- the schema this code needs ------------------------------------------------------------
 
 
-def test_the_schema_regflow_needs_is_alembics_newest_migration(sqlite_url: str) -> None:
+def _scripts(url: str):  # type: ignore[no-untyped-def]
     from alembic.script import ScriptDirectory
 
     from regflow.store.migrate import alembic_config
 
-    assert ScriptDirectory.from_config(alembic_config(sqlite_url)).get_current_head() == (
-        db.SCHEMA_REVISION
-    )
+    return ScriptDirectory.from_config(alembic_config(url))
+
+
+def test_the_schema_regflow_needs_is_alembics_newest_migration(sqlite_url: str) -> None:
+    assert _scripts(sqlite_url).get_current_head() == db.schema_revision()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -118,25 +120,44 @@ def test_a_database_never_initialised_is_refused_in_one_line(empty_url: str) -> 
 
 
 def test_an_older_schema_is_refused_until_regflow_init_upgrades_it(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     from alembic import command
 
     from regflow.store.migrate import alembic_config
     from tests.conftest import Cli
+    from tests.support import three_step_model
 
-    command.downgrade(alembic_config(db_url), "0008")
+    newest = db.schema_revision()
+    older = _scripts(db_url).get_revision(newest).down_revision
+    command.downgrade(alembic_config(db_url), str(older))
     monkeypatch.setattr(db, "_schema_ok", set())  # as in a new process
     cli = Cli(db_url)
-    refused = cli("tasks", "--role", "head", expect=1)
+    model = str(three_step_model(tmp_path / "m.bpmn"))
+    refused = cli("deploy", model, expect=1)
     assert refused.stderr == (
-        "error: the database's schema is at migration 0008, this regflow needs 0009: "
+        f"error: the database's schema is at migration {older}, this regflow needs {newest}: "
         "run `regflow init` to upgrade it\n"
     )
     with engine_for(db_url).connect() as conn:  # nothing was written
-        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM process_definitions")).scalar() == 0
     cli("init")
-    cli("tasks", "--role", "head")
+    cli("deploy", model)
+
+
+def test_a_schema_newer_than_this_regflow_is_refused(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import Cli
+
+    with engine_for(db_url).begin() as conn:  # as a later regflow's `init` would leave it
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    monkeypatch.setattr(db, "_schema_ok", set())
+    refused = Cli(db_url)("tasks", "--role", "head", expect=1)
+    assert refused.stderr == (
+        "error: the database's schema (migration 9999) is newer than this regflow "
+        f"({db.schema_revision()}): use the regflow that upgraded it\n"
+    )
 
 
 def test_without_fsync_turns_synchronous_off_for_that_sqlite_database_only(

@@ -19,10 +19,12 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-PG_MOVE_HEAD = """
+# the head is the one row id = 1 (store/audit.py HEAD_ID at this revision)
+MOVE_HEAD = "UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1 AND seq < NEW.seq"
+PG_MOVE_HEAD = f"""
 CREATE OR REPLACE FUNCTION regflow_events_move_head() RETURNS trigger AS $$
 BEGIN
-    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1 AND seq < NEW.seq;
+    {MOVE_HEAD};
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql
@@ -39,15 +41,13 @@ def upgrade() -> None:
     else:
         op.execute(
             "CREATE TRIGGER events_move_head AFTER INSERT ON events "
-            "WHEN NEW.seq IS NOT NULL BEGIN "
-            "UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1 AND seq < NEW.seq; "
-            "END"
+            f"WHEN NEW.seq IS NOT NULL BEGIN {MOVE_HEAD}; END"
         )
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS events_move_head" + (
-        " ON events" if op.get_bind().dialect.name == "postgresql" else ""
-    ))
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS events_move_head ON events")
         op.execute("DROP FUNCTION IF EXISTS regflow_events_move_head()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS events_move_head")
