@@ -33,10 +33,10 @@ from regflow.services.processes import latest_definition, loaded
 from regflow.services.report_filter import ReportFilter
 from regflow.services.report_overdue import epoch_minutes, overdue_by_group
 from regflow.store.models import (
-    OPEN_STEP_STATUSES,
     Application,
     StepRecord,
     StepStatus,
+    is_open_step,
 )
 from regflow.workflows.model import Regulation
 from regflow.workflows.norms import Norm, NormUnit
@@ -317,7 +317,7 @@ def people_view(
     open_conds = [
         StepRecord.kind == "user",
         *flt.step_conditions(dates=False, user=False),
-        StepRecord.status.in_(OPEN_STEP_STATUSES)
+        is_open_step(StepRecord.status)
         if by == "role"
         else StepRecord.status == StepStatus.CLAIMED.value,
     ]

@@ -74,6 +74,7 @@ from regflow.store.models import (
     StepRecord,
     Suspension,
     Timer,
+    is_open_step,
 )
 from regflow.store.prepared import pipelined
 from regflow.store.records import guarded_update, guarded_values
@@ -641,7 +642,7 @@ def _candidates(
         lanes = [c for v in versions if (c := _lanes_in(v, regs[v], schedules)) is not None]
         if lanes:  # ix_steps_status_due
             queries.append(select(_steps.c.application_id).distinct().where(
-                _steps.c.status.in_(OPEN_STEP_STATUSES), _steps.c.due_at >= start,
+                is_open_step(_steps.c.status), _steps.c.due_at >= start,
                 _steps.c.ready_at < end, _steps.c.norm.is_not(None), or_(*lanes)))
         waiting = and_(_timers.c.status == TIMER_WAITING,
                        _timers.c.schedule.in_(sorted(schedules)),

@@ -45,6 +45,7 @@ from regflow.store.models import (
     StepRecord,
     Suspension,
     Timer,
+    is_open_step,
 )
 from regflow.store.records import ApplicationRef
 from regflow.workflows import timers as wt
@@ -327,7 +328,7 @@ def mark_overdue(ctx: Context, limit: int = 500) -> int:
     with ctx.transaction() as session:
         rows = session.scalars(
             select(StepRecord)
-            .where(StepRecord.status.in_(OPEN_STEP_STATUSES), StepRecord.due_at <= now,
+            .where(is_open_step(StepRecord.status), StepRecord.due_at <= now,
                    ~already, ~paused)
             .order_by(StepRecord.due_at, StepRecord.id)
             .limit(limit)

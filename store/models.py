@@ -21,11 +21,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -89,6 +91,18 @@ class StepStatus(StrEnum):
 
 
 OPEN_STEP_STATUSES = (StepStatus.READY.value, StepStatus.CLAIMED.value)
+# The task-list indexes hold open steps only (migration 0010). Written as a literal: a planner
+# uses a partial index only where the query's own WHERE says the same (SQLite compares the terms
+# as written; PostgreSQL cannot see through a bound parameter in a generic plan).
+OPEN_STEPS_WHERE = text(
+    "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STEP_STATUSES) + ")"
+)
+
+
+def is_open_step(status: Any) -> ColumnElement[bool]:
+    """``status IN ('ready', 'claimed')`` on ``status`` (StepRecord.status, or the column of an
+    alias of the table) with the values inline, so the query can use the task-list indexes."""
+    return status.in_([literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES])  # type: ignore[no-any-return]
 
 
 class ProcessDefinition(Base):
@@ -147,10 +161,14 @@ class StepRecord(Base):
     __tablename__ = "steps"
     __table_args__ = (
         # Task lists read one status at a time in due order (services/queries.py), so each of
-        # these serves an ordered, LIMITed index range scan whatever the table's size.
-        Index("ix_steps_role_status_due", "role", "status", "due_at", "id"),
-        Index("ix_steps_user_status_due", "claimed_by", "status", "due_at", "id"),
-        Index("ix_steps_status_due", "status", "due_at", "id"),
+        # these serves an ordered, LIMITed index range scan whatever the table's size. They
+        # hold open steps only: a query must say is_open_step() to use them.
+        Index("ix_steps_role_status_due", "role", "status", "due_at", "id",
+              sqlite_where=OPEN_STEPS_WHERE, postgresql_where=OPEN_STEPS_WHERE),
+        Index("ix_steps_user_status_due", "claimed_by", "status", "due_at", "id",
+              sqlite_where=OPEN_STEPS_WHERE, postgresql_where=OPEN_STEPS_WHERE),
+        Index("ix_steps_status_due", "status", "due_at", "id",
+              sqlite_where=OPEN_STEPS_WHERE, postgresql_where=OPEN_STEPS_WHERE),
         Index("ix_steps_process_step", "process_key", "step_id"),
     )
 

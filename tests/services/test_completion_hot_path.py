@@ -169,3 +169,40 @@ def test_an_authorized_completion_adds_one_read_of_the_person_and_one_of_a_deleg
         "UPDATE steps": 1, "INSERT INTO steps": 1, "UPDATE applications": 1,
         "INSERT INTO events": 1, "COMMIT": 1,
     })
+
+
+def test_every_task_list_read_walks_an_index_of_open_steps_never_the_table(
+    sqlite_url: str, filed: tuple[Any, int]
+) -> None:
+    """`tasks --role`, `--user`, all tasks, `--overdue` and the worker's overdue scan: each read
+    is a range scan of one of the partial task-list indexes (migration 0010). A query that no
+    longer says what the index says (is_open_step(), inline) falls back to a table scan here."""
+    from sqlalchemy import text
+
+    from regflow.services.queries import task_list
+    from regflow.services.timers import mark_overdue
+
+    ctx, task = filed
+    applications.claim(ctx, task, "clerk1")
+
+    def reads() -> None:
+        task_list(ctx, role="clerk")
+        task_list(ctx, user="clerk1")
+        task_list(ctx)
+        task_list(ctx, overdue=True)
+        mark_overdue(ctx)
+
+    steps_reads = [
+        sql for sql in sqlite_statements(sqlite_url, reads)
+        if sql.startswith("SELECT") and "\nFROM steps" in sql and "\n LIMIT" in sql
+    ]
+    # three lists of two statuses, each read with a due time and without; --overdue reads
+    # only those with one; the worker's scan is one read: 3 * 2 * 2 + 2 + 1
+    assert len(steps_reads) == 15, steps_reads
+    with engine_for(sqlite_url).connect() as connection:
+        for sql in steps_reads:
+            plan = " ".join(
+                str(r[-1]) for r in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+            )
+            assert "INDEX ix_steps_" in plan and "_status_due" in plan, (sql, plan)
+            assert "SCAN steps" not in plan, (sql, plan)

@@ -117,3 +117,47 @@ def test_the_head_trigger_goes_with_a_downgrade_and_comes_back_with_the_upgrade(
     with engine_for(db_url).connect() as conn:
         verdict = verify(conn)
     assert verdict.ok and verdict.head_seq == verdict.events
+
+
+_TASK_LIST_INDEXES = ("ix_steps_role_status_due", "ix_steps_user_status_due", "ix_steps_status_due")
+
+
+def _task_list_index_predicates(db_url: str) -> dict[str, str | None]:
+    """Each task-list index's WHERE clause as the database itself holds it (None: the whole
+    table). Alembic's comparison of models and schema does not look at index predicates."""
+    engine_for(db_url).dispose()
+    with engine_for(db_url).connect() as conn:
+        if conn.dialect.name == "sqlite":
+            found = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        else:
+            found = conn.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            ))
+        definitions = {name: sql for name, sql in found}
+    return {
+        name: definitions[name].split(" WHERE ", 1)[1] if " WHERE " in definitions[name] else None
+        for name in _TASK_LIST_INDEXES
+    }
+
+
+def test_the_task_list_indexes_hold_open_steps_only_and_migrate_both_ways(
+    db_url: str, tmp_path: Path
+) -> None:
+    from regflow.services.queries import task_list
+
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    app = applications.start(ctx, "three_steps")
+    partial = _task_list_index_predicates(db_url)
+    for predicate in partial.values():  # 'ready' and 'claimed', as OPEN_STEP_STATUSES
+        assert predicate is not None and "'ready'" in predicate and "'claimed'" in predicate
+        assert "completed" not in predicate and "cancelled" not in predicate
+
+    command.downgrade(alembic_config(db_url), "0009")
+    assert _task_list_index_predicates(db_url) == dict.fromkeys(_TASK_LIST_INDEXES)
+    command.upgrade(alembic_config(db_url), "head")
+    assert _task_list_index_predicates(db_url) == partial
+
+    done = applications.complete(ctx, app.open_steps[0], "aigul")
+    (listed,) = task_list(ctx, role="head")
+    assert listed.id == done.open_steps[0] and task_list(ctx, role="clerk") == []
