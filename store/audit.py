@@ -8,9 +8,11 @@ previous row's hash; changing, deleting or inserting a row breaks the chain at t
 :func:`verify` names.
 
 Linear under concurrency: the newest link lives in the one-row table ``audit_head``; a writer
-reads it with ``SELECT ... FOR UPDATE`` inside its own transaction (PostgreSQL) — SQLite's
-``BEGIN IMMEDIATE`` already serialises writers — so two transactions never build on the same
-link. The head is moved by a trigger on ``events`` (migration 0009) as each row is inserted.
+locks it inside its own transaction on PostgreSQL (the plain path's INSERT takes it with ``FOR
+UPDATE`` and links the row in SQL; the ORM path reads it with ``SELECT ... FOR UPDATE``) —
+SQLite's ``BEGIN IMMEDIATE`` already serialises writers — so two transactions never build on
+the same link. The head is moved by a trigger on ``events`` (migration 0009) as each row is
+inserted.
 What the chain cannot show: someone able to rewrite *every* row after the change and the head
 as well; keep the head hash that ``regflow audit verify`` prints somewhere else (a daily
 e-mail, a signed report) to anchor it, and on PostgreSQL use the roles of store/pg_roles.sql.
@@ -27,10 +29,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, TypeDecorator, bindparam, event, select
+from sqlalchemy import JSON, Connection, String, TypeDecorator, bindparam, cast, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import column, table
 
+from regflow.errors import StateError
 from regflow.store.prepared import Prepared
 
 GENESIS = "0" * 64
@@ -92,12 +95,24 @@ def _canonical_text(
     """:func:`canonical` of an event's content, assembled around its (plain) payload already
     dumped canonically: one JSON encoding of the payload instead of two, and no round trip of
     the whole content. tests/store/test_audit.py checks that both give the same bytes."""
+    before, after = _canonical_around_seq(
+        at, kind, actor, application_id, step_record_id, payload_text
+    )
+    return f"{before}{seq}{after}".encode()
+
+
+def _canonical_around_seq(
+    at: datetime | None, kind: str, actor: str | None, application_id: int | None,
+    step_record_id: int | None, payload_text: str,
+) -> tuple[str, str]:
+    """The canonical text before and after the sequence number (an integer, written as JSON
+    writes it): PostgreSQL puts the number in between itself (:data:`_INSERT_LINKED_IN_SQL`)."""
     return (
         f'{{"actor":{_dumps(actor, ensure_ascii=False)},'
         f'"application_id":{_dumps(application_id)},"at":{_dumps(_instant(at))},'
-        f'"kind":{_dumps(kind, ensure_ascii=False)},"payload":{payload_text},'
-        f'"seq":{_dumps(seq)},"step_record_id":{_dumps(step_record_id)}}}'
-    ).encode()
+        f'"kind":{_dumps(kind, ensure_ascii=False)},"payload":{payload_text},"seq":',
+        f',"step_record_id":{_dumps(step_record_id)}}}',
+    )
 
 
 def link_hash(content: dict[str, Any], prev_hash: str) -> str:
@@ -130,6 +145,14 @@ _HEAD_STATE = "regflow_audit_head"  # connection.info: [transaction, seq, hash]
 def _innermost(connection: Connection) -> Any:
     """The savepoint or transaction the head state belongs to."""
     return connection.get_nested_transaction() or connection.get_transaction()
+
+
+def _head_in_hand(connection: Connection) -> bool:
+    """Has this transaction (or savepoint) read the head already? Only the ORM path's reads
+    keep it (:func:`_chain`); an event linked in SQL leaves the head to the database, so the
+    next reader takes it from there."""
+    state: list[Any] | None = connection.info.get(_HEAD_STATE)
+    return state is not None and state[0] is _innermost(connection)
 
 
 def _head_state(connection: Connection) -> list[Any]:
@@ -214,7 +237,7 @@ def _text_keys_only(value: Any) -> bool:
 
 def install(event_class: type) -> None:
     """Chain every row of ``event_class`` as it is inserted (called once by store/models.py)."""
-    global _INSERT_EVENT
+    global _INSERT_EVENT, _INSERT_LINKED_IN_SQL
     events = event_class.__table__  # type: ignore[attr-defined]
     values = {
         c.name: bindparam(c.name, type_=_EncodedJSON() if c.name == "payload" else c.type)
@@ -222,11 +245,43 @@ def install(event_class: type) -> None:
         if c.name != "id"
     }
     _INSERT_EVENT = Prepared(events.insert().values(values).inline())  # no RETURNING
+    _INSERT_LINKED_IN_SQL = Prepared(_linked_in_sql(events, values))
     if not event.contains(event_class, "before_insert", _chain):
         event.listen(event_class, "before_insert", _chain)
 
 
 _INSERT_EVENT: Prepared | None = None  # set by install()
+_INSERT_LINKED_IN_SQL: Prepared | None = None  # set by install(); PostgreSQL only
+
+
+def _linked_in_sql(events: Any, values: dict[str, Any]) -> Any:
+    """PostgreSQL: one INSERT that locks the head, takes the next number and the previous hash
+    from it and computes the new hash (its sha256() over the same bytes as :func:`link_hash`,
+    the canonical text around the number coming from Python), while the trigger of migration
+    0009 moves the head on. Why: read in Python, the head was an answer to wait for in the
+    middle of a completion's pipeline; in SQL it travels with the other writes (store/prepared.py)
+    and the completion waits for one answer less. The head is still locked only here, as late
+    as the transaction can."""
+    head = _head.alias("h")
+    seq = head.c.seq + 1
+    text_type = String()
+    linked = func.concat(
+        head.c.hash, "\n", bindparam("before", type_=text_type), cast(seq, text_type),
+        bindparam("after", type_=text_type),
+    )
+    digest = func.encode(func.sha256(func.convert_to(linked, "UTF8")), "hex")
+    given = [n for n in values if n not in ("seq", "prev_hash", "hash")]
+    rows = (
+        select(*(values[n] for n in given), seq, head.c.hash, digest)
+        .where(head.c.id == HEAD_ID)
+        .with_for_update()
+    )
+    return events.insert().from_select([*given, "seq", "prev_hash", "hash"], rows)
+
+
+def _one_head(count: int) -> None:
+    if count != 1:
+        raise StateError("the event log has no head row (audit_head): run `regflow init`")
 
 
 def append(
@@ -238,14 +293,27 @@ def append(
     application_id: int | None,
     step_record_id: int | None,
     payload: dict[str, Any],
-) -> int:
+) -> None:
     """Append one event as a plain INSERT (no ORM unit of work: the completion hot path); the
     database's trigger moves the head to it. The same chain state as ORM-added events, so both
-    kinds interleave in one transaction. Returns the row's chain position."""
-    assert _INSERT_EVENT is not None, "store.models installs the chain on import"
+    kinds interleave in one transaction. On PostgreSQL, unless this transaction has the head
+    in hand already, the INSERT takes it and links the row itself (:func:`_linked_in_sql`)."""
+    assert _INSERT_EVENT is not None and _INSERT_LINKED_IN_SQL is not None, (
+        "store.models installs the chain on import"
+    )
     if actor is None:
         actor = _actor.get()
     payload_text = _payload_text(payload)
+    if connection.dialect.name == "postgresql" and not _head_in_hand(connection):
+        before, after = _canonical_around_seq(
+            at, kind, actor, application_id, step_record_id, payload_text
+        )
+        _INSERT_LINKED_IN_SQL.run(connection, {
+            "at": at, "kind": kind, "actor": actor, "application_id": application_id,
+            "step_record_id": step_record_id, "payload": payload_text,
+            "before": before, "after": after,
+        }).on_rowcount(_one_head)
+        return
     state = _head_state(connection)
     seq = state[1] + 1
     digest = hashlib.sha256(
@@ -267,7 +335,6 @@ def append(
         },
     )
     state[1], state[2] = seq, digest
-    return seq
 
 
 @contextmanager

@@ -229,3 +229,79 @@ def test_the_hot_path_hashes_an_event_exactly_as_verify_recomputes_it() -> None:
                 _content(number, instant, "step_completed", "айгүл", 7, None, plain)
             )
             assert fast == reference, payload
+
+
+def test_postgresql_links_an_event_in_sql_exactly_as_verify_recomputes_it(pg_url: str) -> None:
+    """On PostgreSQL the hot path's INSERT takes the head and hashes the row itself (its sha256
+    over the canonical text Python writes around the number, store/audit.py _linked_in_sql).
+    verify() recomputes every hash in Python: both must agree on whatever a payload or an actor
+    holds, with ORM-chained rows between them in one transaction, and past a savepoint rolled
+    back (whose rows, and head, go with it)."""
+    from datetime import UTC, datetime
+
+    from regflow.store.audit import append, verify
+    from regflow.store.db import transaction
+    from regflow.store.models import Event
+
+    when = datetime(2026, 7, 3, 12, 0, 0, 123456, tzinfo=UTC)
+    payloads = [
+        {},
+        {"reason": "өтініш берушінің құжаттары күтілуде", "сомасы": 12.5},
+        {"quote": 'he said "no"', "slash": "a\\b", "lines": "бір\nекі\tүш\r"},
+        {"control": "\x01\x1f", "separators": "\u2028\u2029", "emoji": "🙂", "nul": "\x00"},
+        {2: "two", "10": "ten", "n": [1, None, True, 2.5e-7], "nested": {"b": {"a": []}}},
+    ]
+
+    def note(connection, payload, actor="айгүл \"тексеруші\"") -> None:  # type: ignore[no-untyped-def]
+        append(connection, at=when, kind="note", actor=actor, application_id=None,
+               step_record_id=None, payload=payload)
+
+    with transaction(pg_url) as tx:
+        for payload in payloads:
+            note(tx.connection, payload)
+        tx.session.add(Event(at=when, kind="orm", actor="bolat", payload={"n": 1}))
+        tx.session.flush()  # chained in Python: it reads the head the INSERTs moved
+        note(tx.connection, {"after": "an ORM row"}, actor=None)
+        savepoint = tx.connection.begin_nested()
+        note(tx.connection, {"rolled": "back"})
+        savepoint.rollback()
+        note(tx.connection, {"after": "the savepoint"})
+    with engine_for(pg_url).connect() as connection:
+        verdict = verify(connection)
+        kinds = connection.execute(text("SELECT kind FROM events ORDER BY seq")).scalars().all()
+    assert verdict.ok, verdict.problem
+    assert kinds == ["note"] * len(payloads) + ["orm", "note", "note"]
+    assert verdict.head_seq == verdict.events == len(payloads) + 3  # 1, 2, … with no gap
+
+
+def test_a_postgresql_completion_takes_the_audit_head_in_the_events_insert(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five statements, none of them a read of the head: the locking read, the step closed, the
+    next step, the application, and the event, which locks the head and links itself (so the
+    completion's pipeline never waits for the head, store/prepared.py)."""
+    import psycopg
+
+    from regflow.store.audit import verify
+
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    task = applications.start(ctx, "three_steps").open_steps[0]
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def recorded(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sent.append(" ".join(str(query).split()))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    applications.complete(ctx, task, "aigul")
+    monkeypatch.undo()
+    assert [" ".join(s.split()[:3]) for s in sent] == [
+        "SELECT steps.id, steps.application_id,", "UPDATE steps SET", "INSERT INTO steps",
+        "UPDATE applications SET", "INSERT INTO events",
+    ], sent
+    (event,) = [s for s in sent if "audit_head" in s]
+    assert event.startswith("INSERT INTO events") and event.endswith("FOR UPDATE"), event
+    with engine_for(pg_url).connect() as connection:
+        assert verify(connection).ok
