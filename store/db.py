@@ -294,7 +294,8 @@ def transaction(url: str, *, read_only: bool = False) -> Iterator[Tx]:
     """A :class:`Tx`: committed when the block ends, rolled back on any error. ``read_only``:
     for views that change nothing (task lists), which on SQLite then take no write lock. On
     PostgreSQL a writing transaction sends its prepared statements as a pipeline
-    (store/prepared.py): a completion waits for four answers instead of ten."""
+    (store/prepared.py): a completion waits for three answers (the locking read, the writes,
+    the commit) instead of one per statement."""
     _ensure_schema(url)
     connection = _take(url)
     if read_only and connection.dialect.name == "sqlite":
