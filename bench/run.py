@@ -129,9 +129,14 @@ def wal_pages(url: str, one: Callable[[], int], applications: int = 5) -> dict[s
 
     path = url.removeprefix("sqlite:///")
     dispose(url)  # no connection of ours keeps a read mark: the WAL can start afresh
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection = sqlite3.connect(path)
+    try:
+        busy, _frames, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         page = connection.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        connection.close()
+    if busy:  # the WAL was not emptied: the count below would include older frames
+        raise RuntimeError(f"{path}: the WAL checkpoint was blocked; WAL pages not counted")
     tasks = sum(one() for _ in range(applications))
     transactions = applications + tasks
     # the WAL: a 32-byte header, then one frame (a 24-byte header and the page) per page written;

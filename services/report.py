@@ -317,9 +317,8 @@ def people_view(
     open_conds = [
         StepRecord.kind == "user",
         *flt.step_conditions(dates=False, user=False),
-        is_open_step(StepRecord.status)
-        if by == "role"
-        else StepRecord.status == StepStatus.CLAIMED.value,
+        is_open_step(StepRecord.status),  # the task-list indexes hold open steps only
+        *([] if by == "role" else [StepRecord.status == StepStatus.CLAIMED.value]),
     ]
     if flt.user:
         open_conds.append(StepRecord.claimed_by == flt.user)

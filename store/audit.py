@@ -29,7 +29,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, String, TypeDecorator, bindparam, cast, event, func, select
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Connection,
+    Insert,
+    String,
+    Table,
+    TypeDecorator,
+    bindparam,
+    cast,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import column, table
 
@@ -130,12 +143,19 @@ _READ_HEAD_FAST = Prepared(_READ_HEAD)
 _LOCK_HEAD_FAST = Prepared(_LOCK_HEAD)
 
 
+# Migration 0004 writes the head row (at the genesis link when the log is empty) and nothing
+# deletes it; a database without one has lost the chain's anchor, and neither path guesses it.
+_NO_HEAD = (
+    "the event log's head row (audit_head) is missing, so no event can be chained; "
+    "`regflow audit verify` shows where the chain stands"
+)
+
+
 def _lock_head(connection: Connection) -> tuple[int, str]:
     query = _READ_HEAD_FAST if connection.dialect.name == "sqlite" else _LOCK_HEAD_FAST
     row = query.run(connection).first()
     if row is None:
-        connection.execute(_head.insert().values(id=HEAD_ID, seq=0, hash=GENESIS))
-        return 0, GENESIS
+        raise StateError(_NO_HEAD)
     return int(row[0]), str(row[1])
 
 
@@ -148,18 +168,18 @@ def _innermost(connection: Connection) -> Any:
 
 
 def _head_in_hand(connection: Connection) -> bool:
-    """Has this transaction (or savepoint) read the head already? Only the ORM path's reads
-    keep it (:func:`_chain`); an event linked in SQL leaves the head to the database, so the
-    next reader takes it from there."""
+    """Has the innermost transaction (or savepoint) read the head already? Only the ORM path's
+    reads keep it (:func:`_chain`); an event linked in SQL drops what was kept (:func:`append`),
+    so the next reader, at any level, takes the head from the database again."""
     state: list[Any] | None = connection.info.get(_HEAD_STATE)
     return state is not None and state[0] is _innermost(connection)
 
 
 def _head_state(connection: Connection) -> list[Any]:
     """The newest link as this transaction sees it: read and locked once per transaction (or
-    savepoint), then carried forward in memory as the transaction appends rows. In a
-    PostgreSQL pipeline (store/prepared.py) this read also sends the writes queued before it,
-    so the head, which every writer needs, is locked as late as possible."""
+    savepoint), then carried forward in memory as the transaction appends rows. On PostgreSQL
+    only the ORM path reads it here (the plain path's INSERT takes the head itself); in a
+    pipeline (store/prepared.py) this read also sends the writes queued before it."""
     txn = _innermost(connection)
     state: list[Any] | None = connection.info.get(_HEAD_STATE)
     if state is None or state[0] is not txn:
@@ -179,8 +199,8 @@ HEAD_COLUMNS = (
 def known_head(connection: Connection, seq: int | None, digest: str | None) -> None:
     """The head as the caller read it in this transaction, with writers already locked out
     (SQLite's ``BEGIN IMMEDIATE``): the transaction's first append then reads it no more.
-    Not for PostgreSQL, where the head is locked when first needed (see :func:`_head_state`).
-    No head row (``seq`` None): left to the first append, which writes one."""
+    Not for PostgreSQL, where each event's INSERT locks the head (:func:`_linked_in_sql`).
+    No head row (``seq`` None): left to the first append, which refuses to chain."""
     if seq is None or digest is None:
         return
     connection.info[_HEAD_STATE] = [_innermost(connection), int(seq), str(digest)]
@@ -254,7 +274,7 @@ _INSERT_EVENT: Prepared | None = None  # set by install()
 _INSERT_LINKED_IN_SQL: Prepared | None = None  # set by install(); PostgreSQL only
 
 
-def _linked_in_sql(events: Any, values: dict[str, Any]) -> Any:
+def _linked_in_sql(events: Table, values: dict[str, BindParameter[Any]]) -> Insert:
     """PostgreSQL: one INSERT that locks the head, takes the next number and the previous hash
     from it and computes the new hash (its sha256() over the same bytes as :func:`link_hash`,
     the canonical text around the number coming from Python), while the trigger of migration
@@ -280,8 +300,8 @@ def _linked_in_sql(events: Any, values: dict[str, Any]) -> Any:
 
 
 def _one_head(count: int) -> None:
-    if count != 1:
-        raise StateError("the event log has no head row (audit_head): run `regflow init`")
+    if count != 1:  # no head row: the INSERT's SELECT found nothing to link to
+        raise StateError(_NO_HEAD)
 
 
 def append(
@@ -296,8 +316,10 @@ def append(
 ) -> None:
     """Append one event as a plain INSERT (no ORM unit of work: the completion hot path); the
     database's trigger moves the head to it. The same chain state as ORM-added events, so both
-    kinds interleave in one transaction. On PostgreSQL, unless this transaction has the head
-    in hand already, the INSERT takes it and links the row itself (:func:`_linked_in_sql`)."""
+    kinds interleave in one transaction. On PostgreSQL, unless the innermost transaction or
+    savepoint has the head in hand already, the INSERT takes it and links the row itself
+    (:func:`_linked_in_sql`), and any head kept in memory, at any level, is dropped: the
+    database has moved past it."""
     assert _INSERT_EVENT is not None and _INSERT_LINKED_IN_SQL is not None, (
         "store.models installs the chain on import"
     )
@@ -313,6 +335,7 @@ def append(
             "step_record_id": step_record_id, "payload": payload_text,
             "before": before, "after": after,
         }).on_rowcount(_one_head)
+        connection.info.pop(_HEAD_STATE, None)
         return
     state = _head_state(connection)
     seq = state[1] + 1

@@ -102,7 +102,8 @@ OPEN_STEPS_WHERE = text(
 def is_open_step(status: Any) -> ColumnElement[bool]:
     """``status IN ('ready', 'claimed')`` on ``status`` (StepRecord.status, or the column of an
     alias of the table) with the values inline, so the query can use the task-list indexes."""
-    return status.in_([literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES])  # type: ignore[no-any-return]
+    inline: list[ColumnElement[str]] = [literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES]
+    return status.in_(inline)  # type: ignore[no-any-return]
 
 
 class ProcessDefinition(Base):

@@ -171,38 +171,49 @@ def test_an_authorized_completion_adds_one_read_of_the_person_and_one_of_a_deleg
     })
 
 
-def test_every_task_list_read_walks_an_index_of_open_steps_never_the_table(
+def test_every_read_of_open_steps_walks_an_index_of_open_steps_never_the_table(
     sqlite_url: str, filed: tuple[Any, int]
 ) -> None:
-    """`tasks --role`, `--user`, all tasks, `--overdue` and the worker's overdue scan: each read
-    is a range scan of one of the partial task-list indexes (migration 0010). A query that no
-    longer says what the index says (is_open_step(), inline) falls back to a table scan here."""
-    from sqlalchemy import text
+    """`tasks --role`, `--user`, all tasks, `--overdue`, the worker's overdue scan and the
+    people report's open counts: each read is a range scan of one of the partial task-list
+    indexes (migration 0010). Planned as sent, with its bound parameters: a query that no
+    longer says what the index says, inline (is_open_step()), falls back to a table scan."""
+    from sqlalchemy import event
 
     from regflow.services.queries import task_list
+    from regflow.services.report import people_view
     from regflow.services.timers import mark_overdue
 
     ctx, task = filed
     applications.claim(ctx, task, "clerk1")
+    sent: list[tuple[str, Any]] = []
 
-    def reads() -> None:
+    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT") and "\nFROM steps" in statement:
+            sent.append((statement, parameters))
+
+    engine = engine_for(sqlite_url)
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
         task_list(ctx, role="clerk")
         task_list(ctx, user="clerk1")
         task_list(ctx)
         task_list(ctx, overdue=True)
         mark_overdue(ctx)
-
-    steps_reads = [
-        sql for sql in sqlite_statements(sqlite_url, reads)
-        if sql.startswith("SELECT") and "\nFROM steps" in sql and "\n LIMIT" in sql
-    ]
+        people_view(ctx, by="role")
+        people_view(ctx, by="user")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    open_reads = [(sql, p) for sql, p in sent if "steps.status IN" in sql or "LIMIT" in sql]
     # three lists of two statuses, each read with a due time and without; --overdue reads
-    # only those with one; the worker's scan is one read: 3 * 2 * 2 + 2 + 1
-    assert len(steps_reads) == 15, steps_reads
-    with engine_for(sqlite_url).connect() as connection:
-        for sql in steps_reads:
+    # only those with one; the worker's scan one read; the report's open counts one per view:
+    # 3 * 2 * 2 + 2 + 1 + 2
+    assert len(open_reads) == 17, [sql for sql, _ in sent]
+    with engine.connect() as connection:
+        for sql, parameters in open_reads:
             plan = " ".join(
-                str(r[-1]) for r in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+                str(r[-1])
+                for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
             )
             assert "INDEX ix_steps_" in plan and "_status_due" in plan, (sql, plan)
             assert "SCAN steps" not in plan, (sql, plan)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, select, text
 
 from regflow.services import applications
 from regflow.services.audit_log import verify_chain
@@ -235,8 +236,9 @@ def test_postgresql_links_an_event_in_sql_exactly_as_verify_recomputes_it(pg_url
     """On PostgreSQL the hot path's INSERT takes the head and hashes the row itself (its sha256
     over the canonical text Python writes around the number, store/audit.py _linked_in_sql).
     verify() recomputes every hash in Python: both must agree on whatever a payload or an actor
-    holds, with ORM-chained rows between them in one transaction, and past a savepoint rolled
-    back (whose rows, and head, go with it)."""
+    holds, with ORM-chained rows between them in one transaction, past a savepoint rolled back
+    (whose rows, and head, go with it) and past one released after the head was kept in
+    memory at the outer level (the row linked in SQL inside it moved the head past that)."""
     from datetime import UTC, datetime
 
     from regflow.store.audit import append, verify
@@ -252,7 +254,7 @@ def test_postgresql_links_an_event_in_sql_exactly_as_verify_recomputes_it(pg_url
         {2: "two", "10": "ten", "n": [1, None, True, 2.5e-7], "nested": {"b": {"a": []}}},
     ]
 
-    def note(connection, payload, actor="айгүл \"тексеруші\"") -> None:  # type: ignore[no-untyped-def]
+    def note(connection: Connection, payload: dict[str, Any], actor: str | None = "айгүл") -> None:
         append(connection, at=when, kind="note", actor=actor, application_id=None,
                step_record_id=None, payload=payload)
 
@@ -265,13 +267,46 @@ def test_postgresql_links_an_event_in_sql_exactly_as_verify_recomputes_it(pg_url
         savepoint = tx.connection.begin_nested()
         note(tx.connection, {"rolled": "back"})
         savepoint.rollback()
-        note(tx.connection, {"after": "the savepoint"})
+        note(tx.connection, {"after": "the savepoint"}, actor='тексеруші "бас"')
+        tx.session.add(Event(at=when, kind="orm", actor="bolat", payload={"n": 2}))
+        tx.session.flush()  # the head in hand again, at the outer level
+        released = tx.connection.begin_nested()
+        note(tx.connection, {"in": "a savepoint kept"})  # linked in SQL: not in hand in it
+        released.commit()
+        note(tx.connection, {"after": "the released savepoint"})
     with engine_for(pg_url).connect() as connection:
         verdict = verify(connection)
         kinds = connection.execute(text("SELECT kind FROM events ORDER BY seq")).scalars().all()
     assert verdict.ok, verdict.problem
-    assert kinds == ["note"] * len(payloads) + ["orm", "note", "note"]
-    assert verdict.head_seq == verdict.events == len(payloads) + 3  # 1, 2, … with no gap
+    assert kinds == ["note"] * len(payloads) + ["orm", "note", "note", "orm", "note", "note"]
+    assert verdict.head_seq == verdict.events == len(payloads) + 6  # 1, 2, … with no gap
+
+
+def test_an_event_log_without_its_head_row_refuses_to_chain_and_nothing_changes(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Migration 0004 writes the head row and nothing deletes it; without it neither path
+    guesses where the chain stands (a new genesis would fork it): the completion is refused
+    in one line and rolled back, on the plain path (PostgreSQL links in SQL) as on the ORM's."""
+    from regflow.errors import StateError
+    from regflow.store.models import StepRecord
+
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    task = applications.start(ctx, "three_steps").open_steps[0]
+    with engine_for(db_url).begin() as conn:
+        conn.execute(text("DELETE FROM audit_head"))
+        events_before = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+    with pytest.raises(StateError, match="head row .audit_head. is missing"):
+        applications.complete(ctx, task, "aigul")
+    with pytest.raises(StateError, match="head row .audit_head. is missing"):
+        deploy(ctx, [three_step_model(tmp_path / "m2.bpmn", extra_step=True)])  # ORM-chained
+    with engine_for(db_url).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar_one() == events_before
+        status = conn.execute(
+            select(StepRecord.status).where(StepRecord.id == task)
+        ).scalar_one()
+    assert status == "ready"
 
 
 def test_a_postgresql_completion_takes_the_audit_head_in_the_events_insert(
