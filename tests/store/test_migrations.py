@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from sqlalchemy import text
@@ -15,12 +16,17 @@ from tests.conftest import at, context
 from tests.support import three_step_model
 
 
+def _one_filed(db_url: str, tmp_path: Path) -> tuple[Any, Any]:
+    """A context at 2026-07-01 10:00 and one application of the three-step model filed."""
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    return ctx, applications.start(ctx, "three_steps")
+
+
 def test_snapshot_compression_migrates_both_ways_and_applications_go_on(
     db_url: str, tmp_path: Path
 ) -> None:
-    ctx = context(db_url, at("2026-07-01 10:00"))
-    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
-    app = applications.start(ctx, "three_steps")
+    ctx, app = _one_filed(db_url, tmp_path)
 
     command.downgrade(alembic_config(db_url), "0005")  # back to JSON text snapshots
     with engine_for(db_url).connect() as conn:
@@ -76,9 +82,7 @@ def test_the_routes_index_migrates_both_ways_and_the_report_still_runs(
         engine_for(db_url).dispose()
         return {i["name"] for i in inspect(engine_for(db_url)).get_indexes("applications")}
 
-    ctx = context(db_url, at("2026-07-01 10:00"))
-    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
-    app = applications.start(ctx, "three_steps")
+    ctx, app = _one_filed(db_url, tmp_path)
     applications.complete(ctx, app.open_steps[0], "aigul")
     command.downgrade(alembic_config(db_url), "0007")
     assert "ix_applications_process_route" not in indexes()
@@ -105,9 +109,7 @@ def test_the_head_trigger_goes_with_a_downgrade_and_comes_back_with_the_upgrade(
             conn.rollback()
             return bool(moved)
 
-    ctx = context(db_url, at("2026-07-01 10:00"))
-    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
-    app = applications.start(ctx, "three_steps")
+    ctx, app = _one_filed(db_url, tmp_path)
     assert head_moves()
     command.downgrade(alembic_config(db_url), "0008")
     assert not head_moves()
@@ -145,9 +147,7 @@ def test_the_task_list_indexes_hold_open_steps_only_and_migrate_both_ways(
 ) -> None:
     from regflow.services.queries import task_list
 
-    ctx = context(db_url, at("2026-07-01 10:00"))
-    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
-    app = applications.start(ctx, "three_steps")
+    ctx, app = _one_filed(db_url, tmp_path)
     partial = _task_list_index_predicates(db_url)
     for predicate in partial.values():  # 'ready' and 'claimed', as OPEN_STEP_STATUSES
         assert predicate is not None and "'ready'" in predicate and "'claimed'" in predicate
