@@ -75,10 +75,7 @@ def work_at_norms(ctx, key, route, *, start_data=None, decisions=None):  # type:
 
     with ctx.transaction() as session:
         reg = loaded(latest_definition(session, key)).regulation
-    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
-    answers.update(start_data or {})
-    answers = {**fixture_applicant(answers), **answers}  # the systems answer from fixtures
-    app = applications.start(ctx, key, route=route, data=answers)
+    app = applications.start(ctx, key, route=route, data=filing_answers(reg, route, start_data))
     for _ in range(500):
         rows = [r for r in task_list(ctx) if r.application_id == app.application_id]
         if not rows:
@@ -152,9 +149,11 @@ def library_cases() -> list[tuple[Path, str | None]]:
     ]
 
 
-def filing_answers(reg, route):  # type: ignore[no-untyped-def]
+def filing_answers(reg, route, start_data=None):  # type: ignore[no-untyped-def]
     """Start data for a filing on ``route``: every decision the model asks, by
-    :func:`default_decisions`, with the fixture applicant the handlers know."""
+    :func:`default_decisions` (``start_data`` over them), with the fixture applicant the
+    handlers know for those answers."""
     items = tuple(o for s in reg.steps.values() for o in s.outputs)
     answers = default_decisions(reg, items, route)
+    answers.update(start_data or {})
     return {**fixture_applicant(answers), **answers, **({"route": route} if route else {})}

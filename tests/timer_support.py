@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from regflow.workflows.builder import ProcessBuilder
@@ -62,3 +63,18 @@ TIMER_MODELS = [
     lambda tmp: wait_model(tmp / "wait.bpmn"),
 ]
 TIMER_MODEL_IDS = ["library-boundary", "non-interrupting", "interrupting", "intermediate-catch"]
+
+
+def started(make: Callable[[Path], Path], tmp_path: Path):  # type: ignore[no-untyped-def]
+    """One of TIMER_MODELS parsed, and a new application of it on its first route, run on to
+    its first person's step: (process, instance, route)."""
+    from regflow.workflows import engine
+    from regflow.workflows.loader import load_process
+
+    path = make(tmp_path)
+    process = load_process(path.read_bytes(), path.name)
+    reg = process.regulation
+    route = reg.routes[0] if reg.routes else None
+    instance = engine.start(process, {"route": route})
+    instance.advance(lambda step, data: {})
+    return process, instance, route

@@ -24,18 +24,18 @@ from regflow.services import applications
 from regflow.services.processes import deploy
 from regflow.services.queries import task_list
 from regflow.services.report_apps import application_timeline
-from regflow.workflows.loader import load_process
 from regflow.workflows.norms import Norm, NormUnit
 from regflow.workflows.routes import main_outcome
-from tests.conftest import ALMATY, PROCESSES, ROOT, context
-from tests.support import default_decisions, filing_instant, fixture_applicant
+from tests.conftest import ALMATY, ROOT, context
+from tests.support import (
+    default_decisions,
+    filing_answers,
+    filing_instant,
+    library_cases,
+    library_process,
+)
 
-MODELS = sorted(PROCESSES.glob("*.bpmn"))
-CASES = [
-    (path, route)
-    for path in MODELS
-    for route in (load_process(path.read_bytes(), path.name).regulation.routes or (None,))
-]
+CASES = library_cases()
 
 SCHEDULES = tomllib.loads((ROOT / "workflows" / "schedules.toml").read_text(encoding="utf-8"))
 DAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -139,13 +139,11 @@ def test_weekly_tables_count_the_minutes_of_the_hand_worked_spans() -> None:
 def test_route_runs_with_each_step_taking_its_norm(
     sqlite_url: str, path: Path, route: str | None
 ) -> None:
-    reg = load_process(path.read_bytes(), path.name).regulation
+    reg = library_process(path).regulation
     start = filing_instant(reg)  # a Tuesday 10:00 on which the regulation is in force
     ctx = context(sqlite_url, start)
     deploy(ctx, [path])
-    answers = default_decisions(reg, tuple(o for s in reg.steps.values() for o in s.outputs), route)
-    answers = {**fixture_applicant(answers), **answers}  # the systems answer from fixtures
-    app = applications.start(ctx, reg.key, route=route, data=answers)
+    app = applications.start(ctx, reg.key, route=route, data=filing_answers(reg, route))
     expected_total = 0
     for _ in range(200):
         rows = [r for r in task_list(ctx) if r.application_id == app.application_id]

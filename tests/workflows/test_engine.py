@@ -17,7 +17,6 @@ from SpiffWorkflow.util.task import TaskState
 
 from regflow.handlers.registry import runner_for
 from regflow.workflows import engine, timers
-from regflow.workflows.loader import load_process
 from tests.support import (
     default_decisions,
     filing_answers,
@@ -25,7 +24,7 @@ from tests.support import (
     library_cases,
     library_process,
 )
-from tests.timer_support import TIMER_MODEL_IDS, TIMER_MODELS
+from tests.timer_support import TIMER_MODEL_IDS, TIMER_MODELS, started
 
 CASES = library_cases()
 
@@ -70,10 +69,18 @@ def test_ready_walk_matches_spiffs_at_every_step_of_every_route(
     assert instance.completed and instance.workflow.is_completed()
 
 
-_PARALLEL = b"""<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-             targetNamespace="http://regflow/test">
-  <process id="parallel" isExecutable="true">
+def _bpmn(process_id: str, body: str) -> bytes:
+    """A BPMN file of one process whose flow elements are ``body``."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="http://regflow/test">\n'
+        f'  <process id="{process_id}" isExecutable="true">{body}  </process>\n'
+        "</definitions>"
+    ).encode()
+
+
+_PARALLEL = _bpmn("parallel", """
     <startEvent id="start"/>
     <sequenceFlow id="f0" sourceRef="start" targetRef="split"/>
     <parallelGateway id="split"/>
@@ -93,8 +100,7 @@ _PARALLEL = b"""<?xml version="1.0" encoding="UTF-8"?>
     <userTask id="last"/>
     <sequenceFlow id="f9" sourceRef="last" targetRef="end"/>
     <endEvent id="end"/>
-  </process>
-</definitions>"""
+""")
 
 
 def _spiff_workflow(bpmn: bytes, name: str, process_id: str | None = None) -> BpmnWorkflow:
@@ -136,10 +142,7 @@ def test_ready_walk_matches_spiffs_through_a_parallel_split_and_join(pick: int) 
     assert workflow.is_completed()
 
 
-_LOOP = b"""<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-             targetNamespace="http://regflow/test">
-  <process id="loop" isExecutable="true">
+_LOOP = _bpmn("loop", """
     <startEvent id="start"/>
     <sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
     <userTask id="work"/>
@@ -150,8 +153,7 @@ _LOOP = b"""<?xml version="1.0" encoding="UTF-8"?>
     </sequenceFlow>
     <sequenceFlow id="f3" sourceRef="again" targetRef="end"/>
     <endEvent id="end"/>
-  </process>
-</definitions>"""
+""")
 
 
 def test_ready_walk_matches_spiffs_down_a_long_rework_loop() -> None:
@@ -175,12 +177,8 @@ def test_ready_walk_matches_spiffs_down_a_long_rework_loop() -> None:
 def test_ready_walk_matches_spiffs_while_timers_wait_and_fire(
     tmp_path: Path, make: Callable[[Path], Path]
 ) -> None:
-    path = make(tmp_path)
-    process = load_process(path.read_bytes(), path.name)
+    process, instance, route = started(make, tmp_path)
     reg = process.regulation
-    route = reg.routes[0] if reg.routes else None
-    instance = engine.start(process, {"route": route})
-    instance.advance(lambda step, data: {})
     fired = 0
     for _ in range(30):
         _assert_same_walk(instance.workflow)

@@ -39,7 +39,13 @@ from tests.support import (
     library_cases,
     library_process,
 )
-from tests.timer_support import TIMER_MODEL_IDS, TIMER_MODELS, escalation_model, wait_model
+from tests.timer_support import (
+    TIMER_MODEL_IDS,
+    TIMER_MODELS,
+    escalation_model,
+    started,
+    wait_model,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 CASES = library_cases()
@@ -160,12 +166,8 @@ def _fire_and_go_on(instance: engine.Instance, task_id: str) -> list[Any]:
 def test_restored_waiting_timer_is_registered_and_still_fires(
     tmp_path: Path, make: Callable[[Path], Path]
 ) -> None:
-    path = make(tmp_path)
-    process = load_process(path.read_bytes(), path.name)
+    process, instance, route = started(make, tmp_path)
     reg = process.regulation
-    route = reg.routes[0] if reg.routes else None
-    instance = engine.start(process, {"route": route})
-    instance.advance(lambda step, data: {})
     for _ in range(10):  # to the first step with a waiting timer
         if timers.waiting_timers(instance.workflow):
             break
