@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from regflow.errors import ConfigError, ConflictError, RegflowError
-from regflow.store.prepared import end_pipeline, pipelined
+from regflow.store.prepared import after_transaction, end_pipeline, pipelined
 
 _READ_ONLY = "regflow_read_only"  # connection.info flag for the next BEGIN (SQLite)
 
@@ -294,8 +294,8 @@ def transaction(url: str, *, read_only: bool = False) -> Iterator[Tx]:
     """A :class:`Tx`: committed when the block ends, rolled back on any error. ``read_only``:
     for views that change nothing (task lists), which on SQLite then take no write lock. On
     PostgreSQL a writing transaction sends its prepared statements as a pipeline
-    (store/prepared.py): a completion waits for three answers (the locking read, the writes,
-    the commit) instead of one per statement."""
+    (store/prepared.py), with the BEGIN in the first flight: a completion waits for three
+    answers (the locking read, the writes, the commit) instead of one per statement."""
     _ensure_schema(url)
     connection = _take(url)
     if read_only and connection.dialect.name == "sqlite":
@@ -312,6 +312,7 @@ def transaction(url: str, *, read_only: bool = False) -> Iterator[Tx]:
     finally:
         if tx.open_session is not None:
             tx.open_session.close()
+        after_transaction(connection)  # store/prepared.py: psycopg's own mode back
         if kept:
             _keep(url, connection)
         else:

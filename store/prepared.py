@@ -152,6 +152,8 @@ class Result:
 
 
 _PIPELINE = "regflow_pipeline"  # connection.info: the open pipeline and its unanswered results
+_OWN_BEGIN = "regflow_own_begin"  # connection.info: we sent BEGIN, psycopg is in autocommit
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg for SQLite
 
 
 class _Pipeline:
@@ -193,9 +195,12 @@ def pipelined(connection: Connection) -> Iterator[None]:
     ):
         yield
         return
+    own_begin = _own_begin(connection, driver)
     context = driver.pipeline()
     with _driver_errors(connection, "-- enter pipeline", None):
         context.__enter__()
+        if own_begin:
+            driver.execute("BEGIN")  # queued: its answer is read with the first statement's
     connection.info[_PIPELINE] = _Pipeline(context)
     try:
         yield
@@ -203,6 +208,46 @@ def pipelined(connection: Connection) -> Iterator[None]:
         _leave(connection, failed=True)
         raise
     _leave(connection, failed=False)
+
+
+def _own_begin(connection: Connection, driver: Any) -> bool:
+    """Whether to send the transaction's BEGIN ourselves, queued in the pipeline, so that it
+    travels with the first statement (then psycopg is put in autocommit mode here, before the
+    pipeline: changing it inside one would sync, a round trip again).
+
+    Why: psycopg begins a transaction itself before the first statement, and in pipeline mode
+    it then syncs and waits for that BEGIN's answer alone (so that it knows the transaction
+    has begun before it decides whether the next statement needs a BEGIN too, psycopg pull
+    request 401): a round trip of its own, one of four in a completion, and a third of its
+    time on PostgreSQL (bench/run.py). In autocommit mode psycopg begins nothing itself, and
+    its commit() and rollback() still go by the server's transaction status, which our BEGIN
+    has opened: the transaction is the same, one round trip shorter. :func:`after_transaction`
+    puts the connection back in psycopg's ordinary mode once it has ended."""
+    if (
+        driver.autocommit
+        or driver.pgconn.transaction_status != _IDLE
+        or driver.isolation_level is not None  # psycopg's own BEGIN would say more than ours
+        or driver.read_only is not None
+        or driver.deferrable is not None
+    ):
+        return False
+    driver.autocommit = True
+    connection.info[_OWN_BEGIN] = True
+    return True
+
+
+def after_transaction(connection: Connection) -> None:
+    """After the commit or the rollback: a connection whose BEGIN we sent back in psycopg's
+    ordinary mode, so that whatever uses it next (the ORM, a migration) gets psycopg's own
+    transactions. One that cannot be put back (its transaction did not end: the connection
+    broke) is invalidated rather than handed on in autocommit mode."""
+    if not connection.info.pop(_OWN_BEGIN, False):
+        return
+    try:
+        connection.connection.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+    except Exception:
+        with suppress(Exception):  # invalidated already, or closed: not handed on either way
+            connection.invalidate()
 
 
 def end_pipeline(connection: Connection) -> None:

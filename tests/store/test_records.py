@@ -169,3 +169,69 @@ def test_an_orm_read_in_the_same_transaction_sees_the_plain_writes_before_it(
     with transaction(db_url) as tx:
         (row,) = records.open_steps(tx.connection, app_id)
     assert (row.status, row.lock_version) == ("ready", 3)  # both writes, each moved the version
+
+
+def _server_round_trips(driver, work) -> tuple[int, list[list[str]]]:  # type: ignore[no-untyped-def]
+    """How many times ``work`` made the client wait for PostgreSQL, read off libpq's own trace
+    of the protocol: each turn from messages sent (F) to messages received (B) is one wait."""
+    import tempfile
+
+    from psycopg import pq
+
+    with tempfile.TemporaryFile("w+") as trace:
+        driver.pgconn.trace(trace.fileno())
+        driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            work()
+        finally:
+            driver.pgconn.untrace()
+        trace.seek(0)
+        lines = trace.read().splitlines()
+    messages = [line.split("\t") for line in lines if line[:2] in ("F\t", "B\t")]
+    kinds = [m[0] for m in messages]
+    turns = sum(1 for a, b in zip(kinds, kinds[1:], strict=False) if (a, b) == ("F", "B"))
+    return turns, messages
+
+
+def test_a_postgresql_completion_waits_for_the_server_three_times(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The locking read (with the transaction's BEGIN, which regflow sends in the same flight:
+    psycopg's own would be answered alone first), the writes, the commit (store/prepared.py)."""
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    task = applications.start(ctx, "three_steps").open_steps[0]
+    with transaction(pg_url) as tx:  # the connection the completion will reuse
+        driver = tx.connection.connection.dbapi_connection
+    turns, messages = _server_round_trips(
+        driver, lambda: applications.complete(ctx, task, "aigul")
+    )
+    assert turns == 3, messages
+    first_flight = messages[: next(i for i, m in enumerate(messages) if m[0] == "B")]
+    assert [m[2] for m in first_flight].count("Execute") == 2, first_flight  # BEGIN, the read
+    assert driver.autocommit is False  # psycopg's own mode again, for whoever comes next
+    with unit_of_work(pg_url) as session:
+        done = session.get(StepRecord, task)
+        assert done is not None and (done.status, done.completed_by) == ("completed", "aigul")
+
+
+def test_a_failed_transaction_whose_begin_regflow_sent_leaves_nothing_and_no_autocommit(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The BEGIN regflow sends itself puts psycopg in autocommit mode for the transaction: a
+    failure after a write still rolls the write back, and the connection returned to the pool
+    is in psycopg's ordinary mode, so the ORM's next transaction is a transaction."""
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    app_id = applications.start(ctx, "three_steps").application_id
+    with transaction(pg_url) as tx:
+        (first,) = records.open_steps(tx.connection, app_id)
+    with pytest.raises(ConflictError):
+        with transaction(pg_url) as tx:
+            driver = tx.connection.connection.dbapi_connection
+            records.claim_step(tx.connection, first, user="aigul", at=at("2026-07-01 10:20"))
+            raise ConflictError("a failure after the write")
+    assert driver.autocommit is False
+    with transaction(pg_url) as tx:
+        (row,) = records.open_steps(tx.connection, app_id)
+    assert (row.status, row.claimed_by, row.lock_version) == ("ready", None, first.lock_version)
