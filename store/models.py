@@ -144,7 +144,7 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.RUNNING.value)
     outcome: Mapped[str | None] = mapped_column(String(50))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    snapshot: Mapped[bytes] = mapped_column(LargeBinary)  # zlib JSON (workflows/engine.py)
+    snapshot: Mapped[bytes] = mapped_column(LargeBinary)  # JSON; zlib once finished (snapshot.py)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     filed_at: Mapped[datetime]
     accepted_at: Mapped[datetime]

@@ -255,8 +255,10 @@ class Instance:
 
     def snapshot(self) -> bytes:
         """The application's own state (no spec) in the compact regflow-2 format
-        (workflows/snapshot.py): encoding and restoring it run on every step."""
-        snapshot = codec.encode(self.workflow)
+        (workflows/snapshot.py): encoding and restoring it run on every step. Compressed only
+        once the workflow is completed: that snapshot is kept as it is for years, while an open
+        application's is rewritten at its next step (see the codec's ``compress``)."""
+        snapshot = codec.encode(self.workflow, compress=self.workflow.completed)
         if self.key is not None:
             _keep(self.key, snapshot, self)
         return snapshot

@@ -9,10 +9,13 @@ columns, and restores it the way they do (bench/snapshot.py measures both).
 Layout of a ``regflow-2`` snapshot:
 
 * zlib (level 1, a window just big enough for the text) of UTF-8 JSON, as the snapshots before
-  it: migration 0006 converts snapshots between zlib and JSON text both ways, and zlib makes a
-  snapshot about 30 % smaller (some 300 MB at a million stored applications, a few times that
-  in WAL and backups, as every step rewrites the snapshot) for about a quarter of the encoding
-  time, some 20 µs;
+  it, for a finished application's snapshot, which is kept as it is: zlib makes it about 30 %
+  smaller (some 300 MB at a million stored applications) for about a quarter of the encoding
+  time, some 20 µs. An open application's snapshot, rewritten at its next step, is the plain
+  UTF-8 JSON (``encode(compress=False)``): there the 20 µs bought nothing that lasts, and its
+  row is rewritten in one page either way. A plain snapshot starts with ``{``, which zlib's
+  header never does, so :func:`decode` tells them apart; migration 0006 converts snapshots
+  between zlib and JSON text both ways;
 * the document: ``{"serializer_version": "regflow-2", "ids": ..., "time": ..., "w": <the
   workflow>, "sub": [[<parent task id hex>, <workflow>], ...], "events": <bpmn_events in
   SpiffWorkflow's registry form>}``, the format tag first, where it is read before the rest;
@@ -263,8 +266,11 @@ def _deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-def encode(workflow: BpmnWorkflow) -> bytes:
-    """A workflow's own state (no spec) in the regflow-2 format."""
+def encode(workflow: BpmnWorkflow, *, compress: bool = True) -> bytes:
+    """A workflow's own state (no spec) in the regflow-2 format; ``compress=False``: the plain
+    UTF-8 JSON, for a snapshot that lives only until the application's next step (deflating
+    a snapshot of 1 KB costs some 6 % of a completion's instructions, bench/run.py, to save
+    about 250 bytes that are rewritten at the next step anyway)."""
     ids: list[bytes] = []
     times: list[float] = []
     doc: dict[str, Any] = {"serializer_version": VERSION, "ids": "", "time": ""}
@@ -282,7 +288,8 @@ def encode(workflow: BpmnWorkflow) -> bytes:
         text = _DUMPS(doc)
     except (TypeError, ValueError, RecursionError) as exc:
         raise StateError(f"the application's data cannot be saved: {exc}") from None
-    return _deflate(text.encode("utf-8"))
+    data = text.encode("utf-8")
+    return _deflate(data) if compress else data
 
 
 def encode_v1(workflow: BpmnWorkflow) -> bytes:

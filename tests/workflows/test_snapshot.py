@@ -177,7 +177,7 @@ def test_restored_waiting_timer_is_registered_and_still_fires(
     waiting = timers.waiting_timers(instance.workflow)
     assert waiting
     stored = instance.snapshot()
-    assert zlib.decompress(stored).startswith(b'{"serializer_version":"regflow-2",')
+    assert stored.startswith(b'{"serializer_version":"regflow-2",')  # open: written plain
     restored = engine.restore(process, stored)
     assert_faithful(instance.workflow, process.spec, process.subprocess_specs)
     # the event manager knows the timer (SpiffWorkflow refreshes timers through it) ...
@@ -378,11 +378,11 @@ def test_snapshot_is_smaller_than_spiffs_even_with_much_data(tmp_path: Path) -> 
     items = [{"n": i, "name": f"құжат {i}", "pages": i * 1.5} for i in range(300)]
     instance = engine.start(process, {"note": note, "items": items})
     instance.advance(lambda step, data: {})
-    sizes = [(len(codec.encode_v1(instance.workflow)), len(instance.snapshot()))]
+    sizes = [(len(codec.encode_v1(instance.workflow)), len(codec.encode(instance.workflow)))]
     (ready,) = instance.ready_tasks()
     instance.complete(ready.task_id, {"items": items[:150], "answer": note[:5000]})
     instance.advance(lambda step, data: {})
-    sizes.append((len(codec.encode_v1(instance.workflow)), len(instance.snapshot())))
+    sizes.append((len(codec.encode_v1(instance.workflow)), len(codec.encode(instance.workflow))))
     assert all(new < old for old, new in sizes), sizes
 
 
@@ -443,6 +443,29 @@ def test_old_format_written_at_each_step_restores_like_the_new_one() -> None:
         instance.advance(lambda step, data: {})
 
 
+def test_an_open_applications_snapshot_is_plain_and_a_finished_ones_compressed() -> None:
+    """Deflating is paid once, for the snapshot that is kept (the finished application's);
+    every snapshot before it is rewritten at the next step and is stored as plain JSON. Both
+    restore to the same workflow (the codec tells them apart by the first byte)."""
+    process = library_process(PROCESSES / "kreslo_arba_beru.bpmn")
+    instance = engine.start(process, {"route": "provider"})
+    instance.advance(lambda step, data: {})
+    while ready := instance.ready_tasks():
+        stored = instance.snapshot()
+        assert stored.startswith(b'{"serializer_version":"regflow-2",'), stored[:40]
+        assert codec.spiff_dict(engine.restore(process, stored).workflow) == codec.spiff_dict(
+            instance.workflow)
+        instance.complete(ready[0].task_id, default_decisions(
+            process.regulation, ready[0].step.inputs, "provider"))
+        instance.advance(lambda step, data: {})
+    assert instance.workflow.completed
+    kept = instance.snapshot()
+    text = zlib.decompress(kept)  # compressed: this one stays
+    assert text.startswith(b'{"serializer_version":"regflow-2",') and len(kept) < len(text)
+    assert codec.spiff_dict(engine.restore(process, kept).workflow) == codec.spiff_dict(
+        instance.workflow)
+
+
 # --- the live-workflow cache -------------------------------------------------------------------
 
 
@@ -460,8 +483,9 @@ def test_live_workflow_is_reused_for_its_own_snapshot_only() -> None:
 # --- bad snapshots ------------------------------------------------------------------------------
 
 
-def _valid() -> bytes:
-    return engine.start(_three_steps(), {"applicant": "Әлия"}).snapshot()
+def _valid(*, compress: bool = True) -> bytes:
+    workflow = engine.start(_three_steps(), {"applicant": "Әлия"}).workflow
+    return codec.encode(workflow, compress=compress)
 
 
 def _edited(**changes: Any) -> bytes:
@@ -491,6 +515,8 @@ def _flip(data: bytes, at: int) -> bytes:
         (lambda: _valid()[:-7], "corrupt"),
         (lambda: _flip(_valid(), 20), "corrupt"),
         (lambda: _flip(snapshot := _valid(), len(snapshot) - 3), "corrupt"),  # its adler32
+        (lambda: _valid(compress=False)[:40], "corrupt"),
+        (lambda: _valid(compress=False).replace(b'"ids":"', b'"ids":"!'), "corrupt"),
         (lambda: _edited(ids="AAAA"), "do not match"),
         (lambda: _edited(time="not base64!"), "corrupt"),
         (lambda: _edited(ids=b64encode(bytes(16 * 2)).decode(), time=b64encode(bytes(16)).decode()),
@@ -501,7 +527,8 @@ def _flip(data: bytes, at: int) -> bytes:
     ],
     ids=["empty", "garbage", "text", "json-list-bytes", "json-list-text", "unknown-new-version",
          "unknown-old-version", "no-version", "old-without-tasks", "cut-short", "truncated",
-         "flipped-header", "flipped-stream", "ids-cut", "times-not-base64", "ids-for-fewer-tasks",
+         "flipped-header", "flipped-stream", "plain-cut-short", "plain-ids-not-base64",
+         "ids-cut", "times-not-base64", "ids-for-fewer-tasks",
          "workflow-cut", "other-process"],
 )
 def test_bad_snapshot_is_a_one_line_state_error(make: Callable[[], Any], says: str) -> None:
