@@ -65,3 +65,17 @@ def test_bench_quick_run_on_postgresql_writes_its_figures(tmp_path: Path) -> Non
     assert reprojected["applications"] == 30
     assert 0 < reprojected["moved"] <= 30
     assert reprojected["moved"] == result["growth"][0]["reprojection"]["moved"]
+
+
+def test_instruction_counts_are_read_off_cachegrinds_summary_and_taken_per_task() -> None:
+    from bench.instructions import instructions_of, per_task
+
+    summary = "==4242== \n==4242== I   refs:      3,624,315,187\n"
+    assert instructions_of(summary) == 3_624_315_187
+    with pytest.raises(RuntimeError, match="no instruction count"):
+        instructions_of("valgrind: command not found")
+    # 30 applications of five tasks beyond the warm-up-only run: (4,081,317,777 - 3,624,806,364)
+    # / 150 = 456,511,413 / 150 = 3,043,409.42 instructions per task
+    assert per_task(4_081_317_777, 3_624_806_364, 150) == pytest.approx(3_043_409.42, abs=0.01)
+    with pytest.raises(ValueError, match="no tasks"):
+        per_task(10, 5, 0)
