@@ -269,8 +269,8 @@ def _deflate(data: bytes) -> bytes:
 def encode(workflow: BpmnWorkflow, *, compress: bool = True) -> bytes:
     """A workflow's own state (no spec) in the regflow-2 format; ``compress=False``: the plain
     UTF-8 JSON, for a snapshot that lives only until the application's next step (deflating
-    a snapshot of 1 KB costs some 6 % of a completion's instructions, bench/run.py, to save
-    about 250 bytes that are rewritten at the next step anyway)."""
+    a snapshot of 1 KB costs some 6 % of a completion's instructions, bench/instructions.py,
+    to save about 250 bytes that are rewritten at the next step anyway)."""
     ids: list[bytes] = []
     times: list[float] = []
     doc: dict[str, Any] = {"serializer_version": VERSION, "ids": "", "time": ""}

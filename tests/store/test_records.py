@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from regflow.errors import ConflictError
+from regflow.errors import ConflictError, RegflowError
 from regflow.services import applications
 from regflow.services.processes import deploy
 from regflow.store import records
@@ -235,3 +235,30 @@ def test_a_failed_transaction_whose_begin_regflow_sent_leaves_nothing_and_no_aut
     with transaction(pg_url) as tx:
         (row,) = records.open_steps(tx.connection, app_id)
     assert (row.status, row.claimed_by, row.lock_version) == ("ready", None, first.lock_version)
+
+
+def test_a_connection_lost_in_a_transaction_regflow_began_is_not_handed_on(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The server ends the session between two statements of a transaction whose BEGIN regflow
+    sent (psycopg in autocommit mode): the error is one line, and the next transaction runs on
+    a fresh connection in psycopg's ordinary mode, the lost one in autocommit mode reaching no
+    one."""
+    import psycopg
+
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    app_id = applications.start(ctx, "three_steps").application_id
+    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://").split("?")[0]
+    with pytest.raises(RegflowError) as caught:
+        with transaction(pg_url) as tx:
+            lost = tx.connection.connection.dbapi_connection
+            records.open_steps(tx.connection, app_id)
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (lost.info.backend_pid,))
+            records.open_steps(tx.connection, app_id)
+    assert "\n" not in str(caught.value), caught.value
+    with transaction(pg_url) as tx:
+        (row,) = records.open_steps(tx.connection, app_id)
+        again = tx.connection.connection.dbapi_connection
+    assert again is not lost and again.autocommit is False and row.status == "ready"
