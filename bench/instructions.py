@@ -1,12 +1,12 @@
 """CPU work per task completion, counted in instructions: a figure the machine's load does not move.
 
-    python -m bench.instructions               # 30 applications per run (two to three minutes)
+    python -m bench.instructions               # 30 applications per run (about a minute on 2 cores)
     python -m bench.instructions --apps 10     # quicker
 
 Why: on these shared virtual machines the engine rates of bench/run.py move by a factor of two
 from one minute to the next, while a change worth making to the hot path moves them by a few
 percent. Valgrind's cachegrind (with its cache simulation off) counts the instructions a process
-executes in user space, the same count, to a tenth of a percent, however busy the machine is.
+executes in user space: the same count, within about 1 %, however busy the machine is.
 
 Each runner of bench/run.py's engine rate runs twice under cachegrind: once filing and working
 ``--apps`` applications of the wheelchair regulation after a warm-up, once with the warm-up
@@ -67,15 +67,16 @@ def _child(runner: str, apps: int) -> None:
     """Run inside valgrind: the warm-up, then ``apps`` applications; print the tasks done."""
     from bench import run as b
 
-    if runner == "sqlite_no_fsync":
-        one = b.service_runner(b._no_fsync(b._fresh_sqlite(Path(tempfile.mkdtemp()), "count")))
-    elif runner == "regflow_in_memory":
-        one = b.in_memory_runner()
-    else:
-        one = b.ceiling_runner()
-    for _ in range(WARM_UP):
-        one()
-    print(f"tasks={sum(one() for _ in range(apps))}")
+    with tempfile.TemporaryDirectory(prefix="regflow-count-") as folder:
+        if runner == "sqlite_no_fsync":
+            one = b.service_runner(b._no_fsync(b._fresh_sqlite(Path(folder), "count")))
+        elif runner == "regflow_in_memory":
+            one = b.in_memory_runner()
+        else:
+            one = b.ceiling_runner()
+        for _ in range(WARM_UP):
+            one()
+        print(f"tasks={sum(one() for _ in range(apps))}")
 
 
 def _counted(runner: str, apps: int) -> tuple[int, int]:

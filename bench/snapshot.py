@@ -96,8 +96,8 @@ def run(samples: int = 300) -> dict[str, Any]:
             warm()
         enc_old, enc_new = _pair(encode_old, encode_new, samples)
         dec_old, dec_new = _pair(decode_old, decode_new, samples)
-        # what zlib costs and saves in the new format (it stays: migration 0006 reads every
-        # snapshot as zlib of JSON text, and the column is a third smaller with it)
+        # what zlib costs and saves in the new format (the lasting snapshot, a finished
+        # application's, is deflated; an open one's is written plain while it is small)
         text = zlib.decompress(new_bytes)
         deflate = partial(codec._deflate, text)
         deflate()

@@ -304,15 +304,24 @@ def transaction(url: str, *, read_only: bool = False) -> Iterator[Tx]:
     kept = False
     try:
         with _translated(), connection.begin():
-            with pipelined(connection) if not read_only else nullcontext():
+            with pipelined(connection, begin=True) if not read_only else nullcontext():
                 yield tx
                 if tx.open_session is not None:
                     tx.open_session.flush()  # the ORM's changes, in this same transaction
         kept = True
     finally:
+        _hand_back(url, connection, tx, kept=kept)
+
+
+def _hand_back(url: str, connection: Connection, tx: Tx, *, kept: bool) -> None:
+    """The transaction's connection, done with: back in psycopg's own mode first
+    (store/prepared.py), then kept for the next transaction or closed, whatever fails on the
+    way, so that no connection reaches the pool in autocommit mode or stays open unclosed."""
+    try:
+        after_transaction(connection)
         if tx.open_session is not None:
             tx.open_session.close()
-        after_transaction(connection)  # store/prepared.py: psycopg's own mode back
+    finally:
         if kept:
             _keep(url, connection)
         else:

@@ -180,13 +180,15 @@ def _driver_errors(connection: Connection, sql: str, params: Any) -> Iterator[No
 
 
 @contextmanager
-def pipelined(connection: Connection) -> Iterator[None]:
+def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
     """Run this transaction's prepared statements in psycopg's pipeline mode (PostgreSQL; on
     SQLite, which answers in-process, nothing changes). The block ends, or any statement that
     does not go through :class:`Prepared` (the ORM, Core) is about to run, and the pipeline is
     ended first: every answer read, every :meth:`Result.on_rowcount` check made. Why only
     prepared statements: SQLAlchemy reads a cursor's answer as soon as it executes, and in
-    pipeline mode that answer is not there yet."""
+    pipeline mode that answer is not there yet. ``begin``: the caller is opening the
+    transaction and calls :func:`after_transaction` once it has ended (store/db.py), so the
+    BEGIN may be regflow's own (:func:`_own_begin`)."""
     driver: Any = connection.connection.dbapi_connection
     if (
         connection.dialect.name != "postgresql"
@@ -195,14 +197,15 @@ def pipelined(connection: Connection) -> Iterator[None]:
     ):
         yield
         return
-    own_begin = _own_begin(connection, driver)
+    own_begin = begin and _own_begin(connection, driver)
     context = driver.pipeline()
     with _driver_errors(connection, "-- enter pipeline", None):
         context.__enter__()
-        if own_begin:
-            driver.execute("BEGIN")  # queued: its answer is read with the first statement's
-    connection.info[_PIPELINE] = _Pipeline(context)
+    connection.info[_PIPELINE] = _Pipeline(context)  # from here on, any failure leaves it
     try:
+        if own_begin:
+            with _driver_errors(connection, "BEGIN", None):
+                driver.execute("BEGIN")  # queued: its answer is read with the first statement's
         yield
     except BaseException:
         _leave(connection, failed=True)
@@ -231,8 +234,8 @@ def _own_begin(connection: Connection, driver: Any) -> bool:
         or driver.deferrable is not None
     ):
         return False
+    connection.info[_OWN_BEGIN] = True  # first: after_transaction undoes what follows
     driver.autocommit = True
-    connection.info[_OWN_BEGIN] = True
     return True
 
 
@@ -240,7 +243,11 @@ def after_transaction(connection: Connection) -> None:
     """After the commit or the rollback: a connection whose BEGIN we sent back in psycopg's
     ordinary mode, so that whatever uses it next (the ORM, a migration) gets psycopg's own
     transactions. One that cannot be put back (its transaction did not end: the connection
-    broke) is invalidated rather than handed on in autocommit mode."""
+    broke) is invalidated rather than handed on in autocommit mode. One SQLAlchemy has
+    invalidated already (the connection was lost) is left alone: its driver connection is gone
+    with its flags, and asking for them would connect again."""
+    if connection.invalidated or connection.closed:
+        return
     if not connection.info.pop(_OWN_BEGIN, False):
         return
     try:

@@ -255,10 +255,11 @@ class Instance:
 
     def snapshot(self) -> bytes:
         """The application's own state (no spec) in the compact regflow-2 format
-        (workflows/snapshot.py): encoding and restoring it run on every step. Compressed only
-        once the workflow is completed: that snapshot is kept as it is for years, while an open
-        application's is rewritten at its next step (see the codec's ``compress``)."""
-        snapshot = codec.encode(self.workflow, compress=self.workflow.completed)
+        (workflows/snapshot.py): encoding and restoring it run on every step. A completed
+        workflow's snapshot is kept as it is for years and is always compressed; an open
+        application's is rewritten at its next step, so a small one is written plain (see the
+        codec's ``lasting``)."""
+        snapshot = codec.encode(self.workflow, lasting=self.workflow.completed)
         if self.key is not None:
             _keep(self.key, snapshot, self)
         return snapshot

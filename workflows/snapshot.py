@@ -12,10 +12,11 @@ Layout of a ``regflow-2`` snapshot:
   it, for a finished application's snapshot, which is kept as it is: zlib makes it about 30 %
   smaller (some 300 MB at a million stored applications) for about a quarter of the encoding
   time, some 20 µs. An open application's snapshot, rewritten at its next step, is the plain
-  UTF-8 JSON (``encode(compress=False)``): there the 20 µs bought nothing that lasts, and its
-  row is rewritten in one page either way. A plain snapshot starts with ``{``, which zlib's
-  header never does, so :func:`decode` tells them apart; migration 0006 converts snapshots
-  between zlib and JSON text both ways;
+  UTF-8 JSON while it is small (``encode(lasting=False)``, up to :data:`PLAIN_UP_TO` bytes):
+  there the 20 µs bought nothing that lasts, and a row that size is rewritten in one page
+  either way; a bigger one is deflated all the same. A plain snapshot starts with ``{``, which
+  zlib's header never does, so :func:`decode` tells them apart; migration 0006 converts
+  snapshots between zlib and JSON text both ways;
 * the document: ``{"serializer_version": "regflow-2", "ids": ..., "time": ..., "w": <the
   workflow>, "sub": [[<parent task id hex>, <workflow>], ...], "events": <bpmn_events in
   SpiffWorkflow's registry form>}``, the format tag first, where it is read before the rest;
@@ -79,6 +80,7 @@ from regflow.errors import StateError
 VERSION = "regflow-2"
 V1_VERSION = "regflow-1/spiff-1.5"
 ZLIB_LEVEL = 1
+PLAIN_UP_TO = 2048  # bytes: an open application's snapshot up to half a 4 KB page stays plain
 
 _OBJECT = "\x00"  # the key of the one-key dict that wraps a value JSON cannot hold
 _OBJECT_MARK = '{"\\u0000":'  # how json writes that key (quotes inside strings are escaped)
@@ -266,11 +268,13 @@ def _deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-def encode(workflow: BpmnWorkflow, *, compress: bool = True) -> bytes:
-    """A workflow's own state (no spec) in the regflow-2 format; ``compress=False``: the plain
-    UTF-8 JSON, for a snapshot that lives only until the application's next step (deflating
-    a snapshot of 1 KB costs some 6 % of a completion's instructions, bench/instructions.py,
-    to save about 250 bytes that are rewritten at the next step anyway)."""
+def encode(workflow: BpmnWorkflow, *, lasting: bool = True) -> bytes:
+    """A workflow's own state (no spec) in the regflow-2 format. ``lasting=False``: the snapshot
+    lives only until the application's next step, so it is written as plain UTF-8 JSON if it
+    is small (up to :data:`PLAIN_UP_TO` bytes): deflating a snapshot of 1 KB costs some 6 % of
+    a completion's instructions (bench/instructions.py) to save about 250 bytes that the next
+    step rewrites anyway. A bigger one (an application carrying much data) is deflated all the
+    same: there zlib saves pages written at every step."""
     ids: list[bytes] = []
     times: list[float] = []
     doc: dict[str, Any] = {"serializer_version": VERSION, "ids": "", "time": ""}
@@ -289,7 +293,7 @@ def encode(workflow: BpmnWorkflow, *, compress: bool = True) -> bytes:
     except (TypeError, ValueError, RecursionError) as exc:
         raise StateError(f"the application's data cannot be saved: {exc}") from None
     data = text.encode("utf-8")
-    return _deflate(data) if compress else data
+    return data if not lasting and len(data) <= PLAIN_UP_TO else _deflate(data)
 
 
 def encode_v1(workflow: BpmnWorkflow) -> bytes:

@@ -26,12 +26,25 @@ def _one_filed(db_url: str, tmp_path: Path) -> tuple[Any, Any]:
 def test_snapshot_compression_migrates_both_ways_and_applications_go_on(
     db_url: str, tmp_path: Path
 ) -> None:
+    """Both kinds of stored snapshot go back to JSON text: an open application's (written
+    plain) and a finished one's (deflated, workflows/snapshot.py)."""
     ctx, app = _one_filed(db_url, tmp_path)
+    finished = applications.start(ctx, "three_steps")
+    task: int | None = finished.open_steps[0]
+    while task is not None:
+        open_steps = applications.complete(ctx, task, "aigul", {"refuse": False}).open_steps
+        task = open_steps[0] if open_steps else None
+    with engine_for(db_url).connect() as conn:
+        before = [bytes(r[0])[:1] for r in conn.execute(text(
+            "SELECT snapshot FROM applications ORDER BY id"))]
+    assert before[0] == b"{" and before[1] != b"{"  # plain while open, deflated once finished
 
     command.downgrade(alembic_config(db_url), "0005")  # back to JSON text snapshots
     with engine_for(db_url).connect() as conn:
-        stored = conn.execute(text("SELECT snapshot FROM applications")).scalar_one()
-    assert isinstance(stored, str) and '"serializer_version"' in stored
+        stored = conn.execute(text("SELECT snapshot FROM applications ORDER BY id")).scalars()
+        texts = list(stored)
+    assert len(texts) == 2
+    assert all(isinstance(t, str) and '"serializer_version"' in t for t in texts), texts
 
     command.upgrade(alembic_config(db_url), "head")  # and compressed again
     engine_for(db_url).dispose()

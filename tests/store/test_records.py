@@ -219,8 +219,8 @@ def test_a_failed_transaction_whose_begin_regflow_sent_leaves_nothing_and_no_aut
     pg_url: str, tmp_path: Path
 ) -> None:
     """The BEGIN regflow sends itself puts psycopg in autocommit mode for the transaction: a
-    failure after a write still rolls the write back, and the connection returned to the pool
-    is in psycopg's ordinary mode, so the ORM's next transaction is a transaction."""
+    failure after a write still rolls the write back, and the connection is then in psycopg's
+    ordinary mode again, so whoever takes it next gets psycopg's own transactions."""
     ctx = context(pg_url, at("2026-07-01 10:00"))
     deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
     app_id = applications.start(ctx, "three_steps").application_id
@@ -229,6 +229,7 @@ def test_a_failed_transaction_whose_begin_regflow_sent_leaves_nothing_and_no_aut
     with pytest.raises(ConflictError):
         with transaction(pg_url) as tx:
             driver = tx.connection.connection.dbapi_connection
+            assert driver.autocommit is True  # regflow's own BEGIN, not psycopg's
             records.claim_step(tx.connection, first, user="aigul", at=at("2026-07-01 10:20"))
             raise ConflictError("a failure after the write")
     assert driver.autocommit is False
