@@ -263,3 +263,29 @@ def test_a_connection_lost_in_a_transaction_regflow_began_is_not_handed_on(
         (row,) = records.open_steps(tx.connection, app_id)
         again = tx.connection.connection.dbapi_connection
     assert again is not lost and again.autocommit is False and row.status == "ready"
+
+
+def test_a_connection_whose_transaction_did_not_end_is_invalidated_not_handed_on(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If psycopg cannot be put back in its ordinary mode after a transaction regflow began (the
+    server transaction is still open: here a commit that did nothing), the connection is
+    invalidated: the next transaction gets a fresh one, and the uncommitted claim is lost with
+    the old one rather than committed by whoever used it next in autocommit mode."""
+    import psycopg
+
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    app_id = applications.start(ctx, "three_steps").application_id
+    with transaction(pg_url) as tx:
+        (first,) = records.open_steps(tx.connection, app_id)
+    monkeypatch.setattr(psycopg.Connection, "commit", lambda self: None)
+    with transaction(pg_url) as tx:
+        stuck = tx.connection.connection.dbapi_connection
+        records.claim_step(tx.connection, first, user="aigul", at=at("2026-07-01 10:20"))
+    monkeypatch.undo()
+    assert stuck.closed  # invalidated: closed, not kept, not back in the pool
+    with transaction(pg_url) as tx:
+        (row,) = records.open_steps(tx.connection, app_id)
+        assert tx.connection.connection.dbapi_connection is not stuck
+    assert (row.status, row.claimed_by) == ("ready", None)
