@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         return None
     if shutil.which("valgrind") is None:
         sys.exit("bench.instructions: valgrind is not installed (apt-get install valgrind)")
-    result = measure(args.apps)
+    try:
+        result = measure(args.apps)
+    except RuntimeError as exc:  # a child failed under valgrind: say which, in one line
+        sys.exit(f"bench.instructions: {' '.join(str(exc).split())[:300]}")
     result["machine"] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
