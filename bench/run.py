@@ -18,6 +18,8 @@ ratio: these machines are shared and noisy, so absolute numbers travel badly.
   on the biggest database.
 - PostgreSQL: the rate of one process and of two processes working together.
 - start-up: `regflow --help` against a bare `python -c pass`.
+- instructions: the engine-rate runners' CPU work per task under valgrind's cachegrind
+  (bench/instructions.py), when valgrind is installed: a figure the machine's load does not move.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,6 +45,7 @@ MODEL = ROOT / "processes" / "kreslo_arba_beru.bpmn"
 KEY = "kreslo_arba_beru"
 REPROJECT_UP_TO = 100_000  # full re-projection timed at the sizes up to this (SQLite)
 REPROJECT_PG = 10_000  # running applications re-projected on PostgreSQL
+INSTRUCTION_APPS = 10  # applications per counted run under cachegrind (bench/instructions.py)
 ALMATY = ZoneInfo("Asia/Almaty")
 START = datetime(2016, 2, 2, 10, 0, tzinfo=ALMATY)  # the regulation was in force then
 PG_URL = os.environ.get("REGFLOW_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -488,6 +492,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pg-reproject", type=int, default=REPROJECT_PG,
                         help="running applications re-projected on PostgreSQL")
     parser.add_argument("--rate-worker", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-instructions", action="store_true",
+                        help="skip the instruction counts (bench/instructions.py; needs valgrind)")
     args = parser.parse_args(argv)
     if args.rate_worker:
         _rate_worker(args.rate_worker[0], int(args.rate_worker[1]))
@@ -553,6 +559,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             }
         finally:
             _drop_pg(pg)
+    if not (args.quick or args.no_instructions) and shutil.which("valgrind"):
+        # the same runners' CPU work in instructions, which the machine's load does not move
+        from bench import instructions
+
+        result["instructions"] = instructions.measure(INSTRUCTION_APPS)
     growth = []
     big = _fresh_sqlite(folder, "big")
     _record_calendar_baseline(big)
@@ -680,6 +691,16 @@ def _print(result: dict[str, Any], out: Path) -> None:
         f"{m['cli_tasks_role_head']['peak_rss_mb']:.0f} MB, worker --once "
         f"{m['worker_once']['peak_rss_mb']:.0f} MB"
     )
+    if "instructions" in result:
+        runs = result["instructions"]["runs"]
+        console.print(
+            "instructions per task (cachegrind): service layer on SQLite without fsync "
+            f"{runs['sqlite_no_fsync']['instructions_per_task'] / 1e6:.2f} M, regflow's engine "
+            f"in memory {runs['regflow_in_memory']['instructions_per_task'] / 1e6:.2f} M, "
+            f"SpiffWorkflow alone {runs['ceiling_spiff_alone']['instructions_per_task'] / 1e6:.2f}"
+            f" M ({result['instructions']['ceiling_vs_sqlite_no_fsync']:.0%} of the service "
+            "layer's)"
+        )
     if "pg_reprojection" in e:
         r = e["pg_reprojection"]
         console.print(
