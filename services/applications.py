@@ -182,10 +182,12 @@ def start(
     now = ctx.now()
     with ctx.lean_transaction() as tx:
         connection = tx.connection
-        if not records.is_open_mode(connection) or org:
+        state = records.filing_state(connection)  # one read for all a filing needs to know
+        if not state.open_mode or org:
             org = filing_org(tx, actor, org)  # services/users.py: who may file
         filing = definition_for_filing(
-            ctx, tx, process_key, version=version, reason=reason, actor=actor
+            ctx, tx, process_key, version=version, reason=reason, actor=actor,
+            versions=state.versions,
         )
         definition = filing.definition
         process = loaded(definition, tx)
@@ -215,7 +217,7 @@ def start(
         outcome = finish.outcome if finish else None
         snapshot = instance.snapshot()
         app_data = instance.data
-        app_id = records.insert_application(connection, {
+        filed = {
             "definition_id": definition.id,
             "process_key": definition.key,
             "route": route,
@@ -232,7 +234,8 @@ def start(
             "deadline_norm": deadline_norm,
             "working_minutes": finish.working_minutes if finish else None,
             "org": org,
-        })
+        }
+        app_id = records.insert_application(connection, filed, application_id=state.application_id)
         app = ApplicationRow(
             id=app_id, definition_id=definition.id, process_key=definition.key, route=route,
             status=status, outcome=outcome, data=app_data, snapshot=snapshot, lock_version=1,

@@ -90,9 +90,12 @@ def _chains(definitions: list[ProcessDefinition]) -> dict[str, list[Link]]:
     return chains
 
 
-def _all_chains(where: Session | Tx) -> dict[str, list[Link]]:
+def _all_chains(
+    where: Session | Tx, versions: tuple[int, int] | None = None
+) -> dict[str, list[Link]]:
     """Every chain, rebuilt only when a version is deployed (store/records.py); the cached
-    versions are detached rows without their BPMN source (see processes.loaded())."""
+    versions are detached rows without their BPMN source (see processes.loaded()).
+    ``versions``: the versions stamp, if this transaction has read it already."""
     tx = Tx.of(where)
 
     def build() -> dict[str, list[Link]]:
@@ -101,12 +104,14 @@ def _all_chains(where: Session | Tx) -> dict[str, list[Link]]:
         ).all()
         return _chains(list(versions))
 
-    return derived_from_versions(tx.connection, "chains", build)
+    return derived_from_versions(tx.connection, "chains", build, stamp=versions)
 
 
-def chain(where: Session | Tx, key: str) -> list[Link]:
+def chain(
+    where: Session | Tx, key: str, *, versions: tuple[int, int] | None = None
+) -> list[Link]:
     """The versions of ``key`` and of the keys it replaces or is replaced by, in legal order."""
-    found = _all_chains(where)
+    found = _all_chains(where, versions)
     if key not in found:
         raise NotFound(
             _("no process '{key}' is deployed (see 'regflow processes')").format(key=key)
@@ -178,16 +183,18 @@ def definition_for_filing(
     version: int | None = None,
     reason: str | None = None,
     actor: str | None = None,
+    versions: tuple[int, int] | None = None,
 ) -> Filing:
     """Pick the version an application filed now must follow; ``version`` overrides the law
-    only for a stated reason, which is logged as a ``version_override`` event."""
+    only for a stated reason, which is logged as a ``version_override`` event. ``versions``:
+    the versions stamp, if the caller has read it in this transaction (store/records.py)."""
     now = ctx.now()
     day = filing_day(ctx, now)
     reason = (reason or "").strip() or None
     if version is None:
         if reason:
             raise UsageError("--reason explains a --version override; give --version N too")
-        return Filing(in_force(chain(tx, key), day, key).definition)
+        return Filing(in_force(chain(tx, key, versions=versions), day, key).definition)
     if reason is None:
         raise UsageError(
             f"--version {version} overrides the regulation in force on {day}; "
@@ -195,7 +202,7 @@ def definition_for_filing(
         )
     definition = definition_version(tx.session, key, version)
     try:
-        lawful: Link | None = in_force(chain(tx, key), day, key)
+        lawful: Link | None = in_force(chain(tx, key, versions=versions), day, key)
         why_not = None
     except StateError as exc:
         lawful, why_not = None, exc.message

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from regflow.errors import ConflictError, RegflowError
+from regflow.errors import ConflictError, RegflowError, UsageError
 from regflow.services import applications
 from regflow.services.processes import deploy
 from regflow.store import records
@@ -289,3 +290,43 @@ def test_a_connection_whose_transaction_did_not_end_is_invalidated_not_handed_on
         (row,) = records.open_steps(tx.connection, app_id)
         assert tx.connection.connection.dbapi_connection is not stuck
     assert (row.status, row.claimed_by) == ("ready", None)
+
+
+def test_a_filings_one_read_says_what_the_separate_reads_say(db_url: str, app_id: int) -> None:
+    """records.filing_state reads open mode and the versions stamp in one statement (and on
+    PostgreSQL takes the next application id): the same answers as the reads it replaces."""
+    with transaction(db_url) as tx:
+        state = records.filing_state(tx.connection)
+        assert state.open_mode == records.is_open_mode(tx.connection) is True  # no users yet
+        assert state.versions == records.versions_stamp(tx.connection) == (1, 1)  # one deployed
+    if db_url.startswith("sqlite"):
+        assert state.application_id is None  # SQLite gives the id with the INSERT, in process
+    else:
+        assert state.application_id is not None and state.application_id > app_id
+
+
+def test_a_postgresql_filing_waits_for_the_server_three_times(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The one read a filing needs (with the BEGIN), the writes, the commit: the application's
+    id comes with the read, from its sequence, so its INSERT is not waited for. A filing that
+    is refused uses up an id and leaves nothing else."""
+    ctx = context(pg_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    first = applications.start(ctx, "three_steps").application_id
+    with transaction(pg_url) as tx:
+        driver = tx.connection.connection.dbapi_connection
+    filed: list[Any] = []
+    turns, messages = _server_round_trips(
+        driver, lambda: filed.append(applications.start(ctx, "three_steps"))
+    )
+    assert turns == 3, messages
+    (second,) = filed
+    assert second.application_id == first + 1 and len(second.open_steps) == 1
+    with pytest.raises(UsageError, match="no route"):
+        applications.start(ctx, "three_steps", route="akim")
+    third = applications.start(ctx, "three_steps").application_id
+    assert third == first + 3  # the refused filing's id is a gap
+    with unit_of_work(pg_url) as session:
+        ids = session.scalars(select(Application.id).order_by(Application.id)).all()
+    assert ids == [first, first + 1, first + 3]
