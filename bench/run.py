@@ -45,7 +45,7 @@ MODEL = ROOT / "processes" / "kreslo_arba_beru.bpmn"
 KEY = "kreslo_arba_beru"
 REPROJECT_UP_TO = 100_000  # full re-projection timed at the sizes up to this (SQLite)
 REPROJECT_PG = 10_000  # running applications re-projected on PostgreSQL
-INSTRUCTION_APPS = 10  # applications per counted run under cachegrind (bench/instructions.py)
+INSTRUCTION_APPS = 30  # applications per counted run under cachegrind (bench/instructions.py)
 ALMATY = ZoneInfo("Asia/Almaty")
 START = datetime(2016, 2, 2, 10, 0, tzinfo=ALMATY)  # the regulation was in force then
 PG_URL = os.environ.get("REGFLOW_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
