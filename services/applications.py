@@ -184,7 +184,7 @@ def start(
         connection = tx.connection
         state = records.filing_state(connection)  # one read for all a filing needs to know
         if not state.open_mode or org:
-            org = filing_org(tx, actor, org)  # services/users.py: who may file
+            org = filing_org(tx, actor, org, is_open=state.open_mode)  # services/users.py
         filing = definition_for_filing(
             ctx, tx, process_key, version=version, reason=reason, actor=actor,
             versions=state.versions,

@@ -191,10 +191,14 @@ def authorize_step(
         )
 
 
-def filing_org(session: Session | Tx, actor: str | None, org: str | None) -> str | None:
-    """Check that ``actor`` may file an application; return the application's organisation."""
+def filing_org(
+    session: Session | Tx, actor: str | None, org: str | None, *, is_open: bool | None = None
+) -> str | None:
+    """Check that ``actor`` may file an application; return the application's organisation.
+    ``is_open``: whether regflow runs in open mode, if the caller has read it in this
+    transaction (the filing's one read, store/records.py)."""
     org = _clean(org, "--org") if org else None
-    if open_mode(session):
+    if open_mode(session) if is_open is None else is_open:
         return org
     if not actor:
         raise PermissionDenied(_("say who files the application: --user NAME or REGFLOW_USER"))

@@ -438,9 +438,9 @@ class FilingState:
     """What filing an application reads before it writes, read in one statement: whether
     regflow runs in open mode (no users yet), the versions stamp (:func:`versions_stamp`), and
     on PostgreSQL the new application's id, taken from its sequence. Why: each read is a wait
-    for the server, and a filing used to wait five times (these two reads, the INSERT's id,
-    the writes, the commit); now three. An id taken by a filing that then fails is not used
-    again: a gap in the numbers, as a rolled-back INSERT leaves one too."""
+    for the server, and a filing in open mode used to wait five times (these two reads, the
+    INSERT's id, the writes, the commit); now three (four once users exist: the filer's row).
+    An id taken by a filing that is then refused is not used again: a gap in the numbers."""
 
     open_mode: bool
     versions: tuple[int, int]

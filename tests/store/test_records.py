@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from regflow.errors import ConflictError, RegflowError, UsageError
@@ -292,9 +292,14 @@ def test_a_connection_whose_transaction_did_not_end_is_invalidated_not_handed_on
     assert (row.status, row.claimed_by) == ("ready", None)
 
 
-def test_a_filings_one_read_says_what_the_separate_reads_say(db_url: str, app_id: int) -> None:
+def test_a_filings_one_read_says_what_the_separate_reads_say(
+    db_url: str, app_id: int, tmp_path: Path
+) -> None:
     """records.filing_state reads open mode and the versions stamp in one statement (and on
-    PostgreSQL takes the next application id): the same answers as the reads it replaces."""
+    PostgreSQL takes the next application id): the same answers as the reads it replaces,
+    before and after the first user is registered."""
+    from regflow.services import users
+
     with transaction(db_url) as tx:
         state = records.filing_state(tx.connection)
         assert state.open_mode == records.is_open_mode(tx.connection) is True  # no users yet
@@ -303,14 +308,24 @@ def test_a_filings_one_read_says_what_the_separate_reads_say(db_url: str, app_id
         assert state.application_id is None  # SQLite gives the id with the INSERT, in process
     else:
         assert state.application_id is not None and state.application_id > app_id
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    users.add_user(ctx, "aigul", ["clerk"], "akimat-1")
+    deploy(ctx, [three_step_model(tmp_path / "m2.bpmn", sign_norm="2 working days")])  # v2
+    with transaction(db_url) as tx:
+        state = records.filing_state(tx.connection)
+        assert state.open_mode == records.is_open_mode(tx.connection) is False
+        assert state.versions == records.versions_stamp(tx.connection) == (2, 2)
 
 
 def test_a_postgresql_filing_waits_for_the_server_three_times(
     pg_url: str, tmp_path: Path
 ) -> None:
     """The one read a filing needs (with the BEGIN), the writes, the commit: the application's
-    id comes with the read, from its sequence, so its INSERT is not waited for. A filing that
-    is refused uses up an id and leaves nothing else."""
+    id comes with the read, from its sequence, so its INSERT is not waited for. Once users
+    exist, the filer is read too: four waits. A filing that is refused uses up an id and
+    leaves nothing else."""
+    from regflow.services import users
+
     ctx = context(pg_url, at("2026-07-01 10:00"))
     deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
     first = applications.start(ctx, "three_steps").application_id
@@ -323,10 +338,21 @@ def test_a_postgresql_filing_waits_for_the_server_three_times(
     assert turns == 3, messages
     (second,) = filed
     assert second.application_id == first + 1 and len(second.open_steps) == 1
+    with unit_of_work(pg_url) as session:
+        rows_before = [session.scalar(select(func.count()).select_from(m))
+                       for m in (Event, StepRecord)]
     with pytest.raises(UsageError, match="no route"):
         applications.start(ctx, "three_steps", route="akim")
+    with unit_of_work(pg_url) as session:
+        assert [session.scalar(select(func.count()).select_from(m))
+                for m in (Event, StepRecord)] == rows_before  # no event, no step
     third = applications.start(ctx, "three_steps").application_id
     assert third == first + 3  # the refused filing's id is a gap
     with unit_of_work(pg_url) as session:
         ids = session.scalars(select(Application.id).order_by(Application.id)).all()
     assert ids == [first, first + 1, first + 3]
+    users.add_user(ctx, "aigul", ["clerk"], "akimat-1")
+    turns, messages = _server_round_trips(
+        driver, lambda: applications.start(ctx, "three_steps", actor="aigul")
+    )
+    assert turns == 4, messages  # the filer's own row is the one more read
