@@ -180,11 +180,10 @@ def _head_state(connection: Connection) -> list[Any]:
     savepoint), then carried forward in memory as the transaction appends rows. On PostgreSQL
     only the ORM path reads it here (the plain path's INSERT takes the head itself); in a
     pipeline (store/prepared.py) this read also sends the writes queued before it."""
-    txn = _innermost(connection)
-    state: list[Any] | None = connection.info.get(_HEAD_STATE)
-    if state is None or state[0] is not txn:
+    if not _head_in_hand(connection):
         seq, prev = _lock_head(connection)
-        state = connection.info[_HEAD_STATE] = [txn, seq, prev]
+        connection.info[_HEAD_STATE] = [_innermost(connection), seq, prev]
+    state: list[Any] = connection.info[_HEAD_STATE]
     return state
 
 

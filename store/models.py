@@ -99,11 +99,13 @@ OPEN_STEPS_WHERE = text(
 )
 
 
+_OPEN_INLINE: list[ColumnElement[str]] = [literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES]
+
+
 def is_open_step(status: Any) -> ColumnElement[bool]:
     """``status IN ('ready', 'claimed')`` on ``status`` (StepRecord.status, or the column of an
     alias of the table) with the values inline, so the query can use the task-list indexes."""
-    inline: list[ColumnElement[str]] = [literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES]
-    return status.in_(inline)  # type: ignore[no-any-return]
+    return status.in_(_OPEN_INLINE)  # type: ignore[no-any-return]
 
 
 class ProcessDefinition(Base):

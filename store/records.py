@@ -136,20 +136,15 @@ _LOCK_STEP = Prepared(
     select(*_STEP_COLUMNS, _OPEN_MODE).where(_steps.c.id == bindparam("id")).with_for_update()
 )
 _IS_OPEN_MODE = Prepared(select(_OPEN_MODE))
-_VERSIONS_STAMP = Prepared(
-    select(func.count(ProcessDefinition.id), func.max(ProcessDefinition.id))
-)
+_STAMP = (func.count(ProcessDefinition.id), func.max(ProcessDefinition.id))  # versions_stamp()
+_VERSIONS_STAMP = Prepared(select(*_STAMP))
 # What a filing reads before it writes (filing_state): one statement; on PostgreSQL with the
 # new application's id from its sequence, so that the application's INSERT needs no answer.
-_FILING_STATE = Prepared(
-    select(_OPEN_MODE, func.count(ProcessDefinition.id), func.max(ProcessDefinition.id))
-)
-_FILING_STATE_WITH_ID = Prepared(
-    select(
-        _OPEN_MODE, func.count(ProcessDefinition.id), func.max(ProcessDefinition.id),
-        select(func.nextval(func.pg_get_serial_sequence("applications", "id"))).scalar_subquery(),
-    )
-)
+_FILING_STATE = Prepared(select(_OPEN_MODE, *_STAMP))
+_NEXT_APPLICATION_ID = select(
+    func.nextval(func.pg_get_serial_sequence(_apps.name, _apps.c.id.name))
+).scalar_subquery()
+_FILING_STATE_WITH_ID = Prepared(select(_OPEN_MODE, *_STAMP, _NEXT_APPLICATION_ID))
 
 def _completion_read(*extra: Any) -> Select[Any]:
     """The step, its application, ``extra`` columns, the version's hash and open mode."""
@@ -286,7 +281,11 @@ def versions_stamp(connection: Connection) -> tuple[int, int]:
     adds rows, nothing changes or removes one), so what is derived from all of them (chains of
     versions, which ones name steps in a language) holds while this pair does not move."""
     found = _VERSIONS_STAMP.run(connection).first()
-    return (int(found[0]), int(found[1] or 0)) if found else (0, 0)
+    return _stamp(*found) if found else (0, 0)
+
+
+def _stamp(count: Any, newest: Any) -> tuple[int, int]:
+    return int(count), int(newest or 0)  # no versions yet: max() is NULL
 
 
 def lock_for_completion(connection: Connection, step_id: int) -> CompletionLocks | None:
@@ -453,7 +452,7 @@ def filing_state(connection: Connection) -> FilingState:
     assert found is not None  # an aggregate without GROUP BY gives one row
     return FilingState(
         open_mode=bool(found[0]),
-        versions=(int(found[1]), int(found[2] or 0)),
+        versions=_stamp(found[1], found[2]),
         application_id=int(found[3]) if postgresql else None,
     )
 
