@@ -164,24 +164,29 @@ def paired_rates(
 ) -> dict[str, dict[str, float]]:
     """Every runner in turn, ``rounds`` times, ``apps // rounds`` applications each: the runs
     being compared meet the same moments of a shared, noisy machine. Per runner: the median of
-    its rounds' rates; :func:`ratio` takes the median of the per-round ratios."""
+    its rounds' rates; :func:`ratio` takes the median of the per-round ratios.
+
+    Beside each rate, the CPU time this process spent per task (user and system, from
+    ``time.process_time``): with SQLite's fsync it says how much of the fsync's cost is the
+    process's own CPU rather than waiting for the disk."""
     per_round = max(1, apps // rounds)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runners}
     totals = dict.fromkeys(runners, 0)
     for run in runners.values():
         run()  # warm caches (parsed spec, calendars, compiled statements)
     for _ in range(rounds):
         for name, run in runners.items():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             tasks = sum(run() for _ in range(per_round))
-            elapsed = time.perf_counter() - started
-            samples[name].append((per_round / elapsed, tasks / elapsed))
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            samples[name].append((per_round / elapsed, tasks / elapsed, 1000 * cpu / tasks))
             totals[name] += tasks
     return {
         name: {
-            "apps_per_s": statistics.median(a for a, _ in got),
-            "tasks_per_s": statistics.median(t for _, t in got),
-            "rounds_tasks_per_s": [t for _, t in got],
+            "apps_per_s": statistics.median(a for a, _, _ in got),
+            "tasks_per_s": statistics.median(t for _, t, _ in got),
+            "cpu_ms_per_task": statistics.median(c for _, _, c in got),
+            "rounds_tasks_per_s": [t for _, t, _ in got],
             "applications": per_round * rounds,
             "tasks": totals[name],
         }
@@ -610,7 +615,9 @@ def _print(result: dict[str, Any], out: Path) -> None:
         f"{e['sqlite']['apps_per_s']:.0f}",
         f"{e['sqlite']['tasks_per_s']:.0f}",
         f"{e['sqlite_vs_ceiling']:.0%} of ceiling; "
-        f"{e['sqlite_wal_pages']['pages_per_transaction']:.1f} WAL pages per transaction",
+        f"{e['sqlite_wal_pages']['pages_per_transaction']:.1f} WAL pages per transaction; "
+        f"CPU {e['sqlite']['cpu_ms_per_task']:.2f} ms per task "
+        f"({e['sqlite_no_fsync']['cpu_ms_per_task']:.2f} without fsync)",
     )
     t.add_row(
         "SQLite, no fsync (not durable: for comparison)",

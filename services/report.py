@@ -36,6 +36,7 @@ from regflow.store.models import (
     Application,
     StepRecord,
     StepStatus,
+    is_done_by_people,
     is_open_step,
 )
 from regflow.workflows.model import Regulation
@@ -157,8 +158,7 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
         routes = _routes(session, flt)
         join = flt.status is not None or any(len(r) > 1 for r in routes.values())
         conds = [
-            StepRecord.status == StepStatus.COMPLETED.value,
-            StepRecord.kind == "user",
+            is_done_by_people(StepRecord.status, StepRecord.kind),  # the index's own term
             *flt.step_conditions(route=join),
         ]
         if not join and flt.route:
@@ -167,15 +167,15 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
             )
         route_col = Application.route if join else literal(None)
         over = StepRecord.completed_at > StepRecord.due_at
-        # Grouped by (process, step) only, SQLite walks ix_steps_process_step instead of sorting
-        # a million rows. Late steps also hand over their due and completion instants.
+        # Grouped by (process, step) only, SQLite walks ix_steps_done in its order and reads
+        # nothing else (migration 0011). Late steps also hand over their due and completion
+        # instants; how many were late is the length of that list.
         group = (StepRecord.process_key, StepRecord.step_id)
         query = select(
             *group,
             func.min(StepRecord.norm),
             func.max(StepRecord.norm),
             route_col,
-            func.sum(case((over, 1), else_=0)),
             _joined(func.coalesce(StepRecord.working_minutes, 0), dialect),
             _joined(case((over, epoch_minutes(StepRecord.due_at, dialect))), dialect),
             _joined(case((over, epoch_minutes(StepRecord.completed_at, dialect))), dialect),
@@ -188,7 +188,7 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
         over_n: dict[tuple[str, str | None, str], int] = defaultdict(int)
         late: dict[tuple[str, str | None, str], tuple[list[int], list[int]]] = {}
         result = session.connection().execute(query.group_by(*group))
-        for key, step_id, low, high, route, n_late, text, dues, dones in result:
+        for key, step_id, low, high, route, text, dues, dones in result:
             if not join:
                 route = next(iter(routes.get(key) or {None}))
             g = (key, route, step_id)
@@ -197,11 +197,12 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
             norms[g].update(n for n in (low, high) if n)
             if low != high:  # the norm changed between versions: name them all
                 norms[g].update(_distinct_norms(session, key, step_id))
-            over_n[g] += n_late or 0
-            if n_late:
+            if dues:  # NULL when none was late
                 due_list, done_list = late.setdefault(g, ([], []))
+                before = len(due_list)
                 due_list.extend(map(int, dues.split(",")))
                 done_list.extend(map(int, dones.split(",")))
+                over_n[g] += len(due_list) - before
         regs = regulations(session, {g[0] for g in values})
     overdue = overdue_by_group(
         late, lambda g: _schedule(regs, g[0], g[2]), ctx.calendar, ctx.clock.tz
@@ -309,8 +310,7 @@ def people_view(
         )
 
     done_conds = [
-        StepRecord.status == StepStatus.COMPLETED.value,
-        StepRecord.kind == "user",
+        is_done_by_people(StepRecord.status, StepRecord.kind),  # ix_steps_done's own term
         *flt.step_conditions(),
     ]
     holder = StepRecord.role if by == "role" else StepRecord.claimed_by

@@ -10,6 +10,7 @@ working minutes accumulated before each; a group's overdue time is then Σ cumul
 
 from __future__ import annotations
 
+import sqlite3
 from bisect import bisect_left
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,8 +23,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def epoch_minutes(column: Any, dialect: str) -> Any:
-    """SQL for a stored instant as whole minutes since 1970 (UTC), as the calendar counts."""
+    """SQL for a stored instant as whole minutes since 1970 (UTC), as the calendar counts.
+
+    SQLite 3.38 and later say it with ``unixepoch()``, which reads the stored text straight to
+    whole seconds; formatting it with ``strftime('%s')`` and casting the text back costs the
+    steps report a third of its time at a million steps. Both drop the fraction of a second."""
     if dialect == "sqlite":
+        if sqlite3.sqlite_version_info >= (3, 38):
+            return func.unixepoch(column, type_=Integer) // 60  # integer division, no FLOOR()
         return cast(func.strftime("%s", column), Integer) // 60
     return cast(func.floor(extract("epoch", column)), BigInteger) // 60
 

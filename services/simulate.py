@@ -286,7 +286,7 @@ def load_history(
 
     from regflow.services.processes import latest_definition, loaded
     from regflow.store.db import unit_of_work
-    from regflow.store.models import StepRecord, StepStatus
+    from regflow.store.models import StepRecord, is_done_by_people
 
     _require_existing(source_url)
     with unit_of_work(source_url) as session:
@@ -302,8 +302,7 @@ def load_history(
             )
             .where(
                 StepRecord.process_key == process_key,
-                StepRecord.status == StepStatus.COMPLETED.value,
-                StepRecord.kind == StepKind.USER.value,
+                is_done_by_people(StepRecord.status, StepRecord.kind),  # ix_steps_done's term
             )
             .order_by(StepRecord.id)
         ).all()

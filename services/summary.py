@@ -11,7 +11,7 @@ from statistics import median
 from sqlalchemy import select
 
 from regflow.services.context import Context
-from regflow.store.models import StepRecord, StepStatus
+from regflow.store.models import StepRecord, is_done_by_people
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def step_timing(ctx: Context, process: str | None = None) -> list[StepTiming]:
         StepRecord.working_minutes,
         StepRecord.completed_at,
         StepRecord.due_at,
-    ).where(StepRecord.status == StepStatus.COMPLETED.value, StepRecord.kind == "user")
+    ).where(is_done_by_people(StepRecord.status, StepRecord.kind))  # along ix_steps_done
     if process:
         query = query.where(StepRecord.process_key == process)
     groups: dict[tuple[str, str], list[tuple]] = {}  # type: ignore[type-arg]

@@ -41,6 +41,7 @@ Mon 480 + Tue 60 = 840, more than decide's 540: the step that overran most.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,122 @@ def test_bad_filters_are_usage_errors(kwargs: dict, message: str) -> None:
         ReportFilter(**kwargs)
     with pytest.raises(UsageError, match="not a date"):
         parse_bound("July", ALMATY, end=False)
+
+
+def _steps_reads(url: str, action) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    """The SELECTs on ``steps`` that ``action()`` sent, with their bound parameters."""
+    from sqlalchemy import event
+
+    from regflow.store.db import engine_for
+
+    sent: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT") and "\nFROM steps" in statement:
+            sent.append((statement, parameters))
+
+    engine = engine_for(url)
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return sent
+
+
+def test_the_reports_read_completed_steps_from_their_index_never_from_the_table(
+    history, sqlite_url: str  # type: ignore[no-untyped-def]
+) -> None:
+    """Migration 0011: the steps view and the people views, unfiltered and with the filters
+    that touch step columns (dates by start and by end, role, user, version), walk
+    ix_steps_done, and the bytecode SQLite runs for them reads no column of the table itself:
+    the index carries all they need. Planned as sent, with the bound parameters; a query that
+    stops saying is_done_by_people() falls back to reading the table."""
+    from regflow.store.db import engine_for
+
+    ctx, _ = history
+    july = {"since": at("2026-07-01 00:00"), "until": at("2026-08-01 00:00")}
+    filters = [
+        ReportFilter(),
+        ReportFilter(**july),
+        ReportFilter(**july, by="end"),
+        ReportFilter(role="head", process="three_steps", version=1),
+        ReportFilter(user="aigul"),
+    ]
+
+    def reports() -> None:
+        for flt in filters:
+            steps_view(ctx, flt)
+            people_view(ctx, flt, by="role")
+            people_view(ctx, flt, by="user")
+
+    done_reads = [
+        (sql, p) for sql, p in _steps_reads(sqlite_url, reports)
+        if "steps.status = 'completed'" in sql
+    ]
+    assert len(done_reads) == 3 * len(filters), done_reads  # one per view and filter
+    with engine_for(sqlite_url).connect() as connection:
+        table_root = connection.exec_driver_sql(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'steps'"
+        ).scalar_one()
+        for sql, parameters in done_reads:
+            plan = " ".join(
+                str(r[-1])
+                for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+            )
+            assert re.search(r"(SCAN|SEARCH) steps USING (COVERING )?INDEX ix_steps_done", plan)
+            assert not re.search(r"SCAN steps(?! USING)", plan), (sql, plan)
+            if "GROUP BY steps.process_key, steps.step_id" in sql:  # the steps view: in order
+                assert "TEMP B-TREE" not in plan, (sql, plan)
+            program = connection.exec_driver_sql(f"EXPLAIN {sql}", parameters).all()
+            # columns: addr, opcode, p1, p2, ...: the cursor opened on the table's root page
+            table_cursors = {r[2] for r in program if r[1] == "OpenRead" and r[3] == table_root}
+            read = [r for r in program if r[1] == "Column" and r[2] in table_cursors]
+            assert read == [], (sql, read)
+
+
+def test_epoch_minutes_of_unixepoch_and_of_strftime_agree(sqlite_url: str) -> None:
+    """SQLite 3.38 and later count epoch minutes with unixepoch(), older ones with strftime():
+    both drop the seconds' fraction, as the calendar's whole minutes do (SQLite keeps instants
+    to the millisecond, rounded, in either). 2026-07-02 12:44:59.999 UTC is 1,782,996,299 s
+    after 1970 (20,636 days × 86,400 + 12 h 44 min 59 s), so minute 29,716,604 (floor of
+    ÷ 60), as is 12:44:59.9994; 12:45:00 is 29,716,605."""
+    import sqlite3
+
+    from sqlalchemy import literal, select
+
+    from regflow.services import report_overdue
+    from regflow.store.db import engine_for
+
+    instants = ["2026-07-02 12:44:59.999", "2026-07-02 12:44:59.9994", "2026-07-02 12:45:00"]
+    expected = [29_716_604, 29_716_604, 29_716_605]
+    assert (20_636 * 86_400 + 12 * 3600 + 44 * 60 + 59) // 60 == expected[0]
+
+    def minutes() -> list[int]:  # the expression is built per call, for the version set
+        with engine_for(sqlite_url).connect() as connection:
+            return [
+                connection.execute(
+                    select(report_overdue.epoch_minutes(literal(i), "sqlite"))
+                ).scalar_one()
+                for i in instants
+            ]
+
+    for version in (sqlite3.sqlite_version_info, (3, 37, 2)):
+        real = sqlite3.sqlite_version_info
+        sqlite3.sqlite_version_info = version  # type: ignore[misc]
+        try:
+            assert minutes() == expected, version
+        finally:
+            sqlite3.sqlite_version_info = real  # type: ignore[misc]
+
+
+def test_the_steps_view_is_the_same_on_an_sqlite_without_unixepoch(
+    history, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import sqlite3
+
+    ctx, _ = history
+    with_unixepoch = steps_view(ctx)
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 37, 2))
+    assert steps_view(ctx) == with_unixepoch
+    assert sum(r.overdue_minutes for r in with_unixepoch) == 120 + 540 + 150  # the module's
