@@ -25,6 +25,7 @@ def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
     for run in ("sqlite", "sqlite_no_fsync", "ceiling_spiff_alone", "regflow_in_memory"):
         assert (engine[run]["applications"], engine[run]["tasks"]) == (3, 15), run
         assert len(engine[run]["rounds_tasks_per_s"]) == 3
+        assert engine[run]["cpu_ms_per_task"] > 0, run
     assert 0 < engine["sqlite_vs_ceiling"] < 1
     assert engine["sqlite_vs_no_fsync"] > 0 and engine["no_fsync_vs_ceiling"] > 0
     # five applications counted in the WAL: each filed, then its five tasks completed, each
@@ -79,3 +80,4 @@ def test_instruction_counts_are_read_off_cachegrinds_summary_and_taken_per_task(
     assert per_task(4_081_317_777, 3_624_806_364, 150) == pytest.approx(3_043_409.42, abs=0.01)
     with pytest.raises(ValueError, match="no tasks"):
         per_task(10, 5, 0)
+
