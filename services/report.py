@@ -169,7 +169,7 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
         over = StepRecord.completed_at > StepRecord.due_at
         # Grouped by (process, step) only, SQLite walks ix_steps_done in its order and reads
         # nothing else (migration 0011). Late steps also hand over their due and completion
-        # instants; how many were late is the length of that list.
+        # instants; how many were late is the length of that list (over_norm below).
         group = (StepRecord.process_key, StepRecord.step_id)
         query = select(
             *group,
@@ -185,7 +185,6 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
             group = (*group, Application.route)  # type: ignore[assignment]
         values: dict[tuple[str, str | None, str], Counter[int]] = defaultdict(Counter)
         norms: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
-        over_n: dict[tuple[str, str | None, str], int] = defaultdict(int)
         late: dict[tuple[str, str | None, str], tuple[list[int], list[int]]] = {}
         result = session.connection().execute(query.group_by(*group))
         for key, step_id, low, high, route, text, dues, dones in result:
@@ -199,10 +198,8 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
                 norms[g].update(_distinct_norms(session, key, step_id))
             if dues:  # NULL when none was late
                 due_list, done_list = late.setdefault(g, ([], []))
-                before = len(due_list)
                 due_list.extend(map(int, dues.split(",")))
                 done_list.extend(map(int, dones.split(",")))
-                over_n[g] += len(due_list) - before
         regs = regulations(session, {g[0] for g in values})
     overdue = overdue_by_group(
         late, lambda g: _schedule(regs, g[0], g[2]), ctx.calendar, ctx.clock.tz
@@ -230,7 +227,7 @@ def steps_view(ctx: Context, flt: ReportFilter | None = None) -> list[StepStats]
                 median_minutes=median(hist),
                 p90_minutes=percentile(hist, 0.9),
                 max_minutes=hist[-1][0],
-                over_norm=over_n[g],
+                over_norm=len(late[g][0]) if g in late else 0,
                 overdue_minutes=overdue.get(g, 0),
                 histogram=hist,
             )

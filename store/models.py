@@ -101,12 +101,6 @@ OPEN_STEPS_WHERE = text(
 # The reports read people's completed steps only, and read them whole from one index
 # (migration 0011): the same rule, the same literal.
 DONE_BY_PEOPLE_WHERE = text(f"status = '{StepStatus.COMPLETED.value}' AND kind = 'user'")
-# what the reports read of a completed step, in ix_steps_done after its key: every column a
-# report or its filters ask for, so that SQLite never looks the rows up in the table
-DONE_STEP_COLUMNS = (
-    "working_minutes", "due_at", "norm", "role", "completed_by", "ready_at",
-    "application_id", "definition_id",
-)
 
 
 _OPEN_INLINE: list[ColumnElement[str]] = [literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES]
@@ -198,8 +192,11 @@ class StepRecord(Base):
         # report.py): along this index, in its order, without a sort and without reading the
         # table. Keyed by completion time after the step, so a completion adds its entry at the
         # end of its step's range, and a date range on completion is a range of the index.
-        # Only completed steps: a query must say is_done_by_people() to use it.
-        Index("ix_steps_done", "process_key", "step_id", "completed_at", *DONE_STEP_COLUMNS,
+        # Only completed steps: a query must say is_done_by_people() to use it. After the key,
+        # every column a report or its filters read, so SQLite never looks a row up in the table.
+        Index("ix_steps_done", "process_key", "step_id", "completed_at",
+              "working_minutes", "due_at", "norm", "role", "completed_by", "ready_at",
+              "application_id", "definition_id",
               sqlite_where=DONE_BY_PEOPLE_WHERE, postgresql_where=DONE_BY_PEOPLE_WHERE),
     )
 

@@ -130,6 +130,35 @@ def sqlite_statements(url, action):  # type: ignore[no-untyped-def]
     return seen
 
 
+
+def steps_selects(url, action):  # type: ignore[no-untyped-def]
+    """The SELECTs on ``steps`` that ``action()`` sent, each with its bound parameters, as
+    the driver got them: what a query planner must be asked about (a partial index is used
+    only where the query as sent says what the index's WHERE says)."""
+    from sqlalchemy import event
+
+    from regflow.store.db import engine_for
+
+    sent: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT") and "\nFROM steps" in statement:
+            sent.append((statement, parameters))
+
+    engine = engine_for(url)
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return sent
+
+
+def query_plan(connection, sql, parameters) -> str:  # type: ignore[no-untyped-def]
+    """SQLite's EXPLAIN QUERY PLAN of a statement as sent, its lines joined by spaces."""
+    rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+    return " ".join(str(r[-1]) for r in rows)
+
 @cache
 def library_process(path: Path):  # type: ignore[no-untyped-def]
     """A model of processes/, parsed once per test run."""

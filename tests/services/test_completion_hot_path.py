@@ -16,7 +16,7 @@ from regflow.store.db import engine_for, unit_of_work
 from regflow.workflows import engine
 from regflow.workflows.timers import has_timer_events
 from tests.conftest import at, context
-from tests.support import sqlite_statements, three_step_model
+from tests.support import query_plan, sqlite_statements, steps_selects, three_step_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,23 +178,14 @@ def test_every_read_of_open_steps_walks_an_index_of_open_steps_never_the_table(
     people report's open counts: each read is a range scan of one of the partial task-list
     indexes (migration 0010). Planned as sent, with its bound parameters: a query that no
     longer says what the index says, inline (is_open_step()), falls back to a table scan."""
-    from sqlalchemy import event
-
     from regflow.services.queries import task_list
     from regflow.services.report import people_view
     from regflow.services.timers import mark_overdue
 
     ctx, task = filed
     applications.claim(ctx, task, "clerk1")
-    sent: list[tuple[str, Any]] = []
 
-    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
-        if statement.startswith("SELECT") and "\nFROM steps" in statement:
-            sent.append((statement, parameters))
-
-    engine = engine_for(sqlite_url)
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    def reads() -> None:
         task_list(ctx, role="clerk")
         task_list(ctx, user="clerk1")
         task_list(ctx)
@@ -202,18 +193,15 @@ def test_every_read_of_open_steps_walks_an_index_of_open_steps_never_the_table(
         mark_overdue(ctx)
         people_view(ctx, by="role")
         people_view(ctx, by="user")
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+
+    sent = steps_selects(sqlite_url, reads)
     open_reads = [(sql, p) for sql, p in sent if "steps.status IN" in sql or "LIMIT" in sql]
     # three lists of two statuses, each read with a due time and without; --overdue reads
     # only those with one; the worker's scan one read; the report's open counts one per view:
     # 3 * 2 * 2 + 2 + 1 + 2
     assert len(open_reads) == 17, [sql for sql, _ in sent]
-    with engine.connect() as connection:
+    with engine_for(sqlite_url).connect() as connection:
         for sql, parameters in open_reads:
-            plan = " ".join(
-                str(r[-1])
-                for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-            )
+            plan = query_plan(connection, sql, parameters)
             assert "INDEX ix_steps_" in plan and "_status_due" in plan, (sql, plan)
             assert "SCAN steps" not in plan, (sql, plan)

@@ -53,7 +53,7 @@ from regflow.services.report import people_view, steps_view
 from regflow.services.report_apps import application_timeline, applications_view
 from regflow.services.report_filter import ReportFilter, parse_bound
 from tests.conftest import ALMATY, at, context
-from tests.support import three_step_model
+from tests.support import query_plan, steps_selects, three_step_model
 
 NOW = "2026-07-14 10:00"
 
@@ -301,27 +301,6 @@ def test_bad_filters_are_usage_errors(kwargs: dict, message: str) -> None:
         parse_bound("July", ALMATY, end=False)
 
 
-def _steps_reads(url: str, action) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
-    """The SELECTs on ``steps`` that ``action()`` sent, with their bound parameters."""
-    from sqlalchemy import event
-
-    from regflow.store.db import engine_for
-
-    sent: list[tuple[str, object]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
-        if statement.startswith("SELECT") and "\nFROM steps" in statement:
-            sent.append((statement, parameters))
-
-    engine = engine_for(url)
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    return sent
-
-
 def test_the_reports_read_completed_steps_from_their_index_never_from_the_table(
     history, sqlite_url: str  # type: ignore[no-untyped-def]
 ) -> None:
@@ -349,7 +328,7 @@ def test_the_reports_read_completed_steps_from_their_index_never_from_the_table(
             people_view(ctx, flt, by="user")
 
     done_reads = [
-        (sql, p) for sql, p in _steps_reads(sqlite_url, reports)
+        (sql, p) for sql, p in steps_selects(sqlite_url, reports)
         if "steps.status = 'completed'" in sql
     ]
     assert len(done_reads) == 3 * len(filters), done_reads  # one per view and filter
@@ -358,10 +337,7 @@ def test_the_reports_read_completed_steps_from_their_index_never_from_the_table(
             "SELECT rootpage FROM sqlite_schema WHERE name = 'steps'"
         ).scalar_one()
         for sql, parameters in done_reads:
-            plan = " ".join(
-                str(r[-1])
-                for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-            )
+            plan = query_plan(connection, sql, parameters)
             assert re.search(r"(SCAN|SEARCH) steps USING (COVERING )?INDEX ix_steps_done", plan)
             assert not re.search(r"SCAN steps(?! USING)", plan), (sql, plan)
             if "GROUP BY steps.process_key, steps.step_id" in sql:  # the steps view: in order
@@ -373,7 +349,9 @@ def test_the_reports_read_completed_steps_from_their_index_never_from_the_table(
             assert read == [], (sql, read)
 
 
-def test_epoch_minutes_of_unixepoch_and_of_strftime_agree(sqlite_url: str) -> None:
+def test_epoch_minutes_of_unixepoch_and_of_strftime_agree(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SQLite 3.38 and later count epoch minutes with unixepoch(), older ones with strftime():
     both drop the seconds' fraction, as the calendar's whole minutes do (SQLite keeps instants
     to the millisecond, rounded, in either). 2026-07-02 12:44:59.999 UTC is 1,782,996,299 s
@@ -399,13 +377,9 @@ def test_epoch_minutes_of_unixepoch_and_of_strftime_agree(sqlite_url: str) -> No
                 for i in instants
             ]
 
-    for version in (sqlite3.sqlite_version_info, (3, 37, 2)):
-        real = sqlite3.sqlite_version_info
-        sqlite3.sqlite_version_info = version  # type: ignore[misc]
-        try:
-            assert minutes() == expected, version
-        finally:
-            sqlite3.sqlite_version_info = real  # type: ignore[misc]
+    assert minutes() == expected  # this SQLite's own way
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 37, 2))  # strftime's
+    assert minutes() == expected
 
 
 def test_the_steps_view_is_the_same_on_an_sqlite_without_unixepoch(
