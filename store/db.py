@@ -50,7 +50,13 @@ def engine_for(url: str) -> Engine:
         else:
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-            engine = create_engine(url, json_serializer=_json, pool_pre_ping=True)
+            # prepare_threshold=None: psycopg prepares nothing of its own, so it never sends the
+            # DEALLOCATE ALL with which it forgets its statements after a rollback, and which
+            # would drop the ones store/libpq.py prepares for the hot path
+            engine = create_engine(
+                url, json_serializer=_json, pool_pre_ping=True,
+                connect_args={"prepare_threshold": None},
+            )
             # any statement not prepared by store/prepared.py ends a pipeline first
             event.listen(engine, "before_cursor_execute", _leave_pipeline)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -106,6 +112,9 @@ def _sessions(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 
+_LOST_PREPARED = "26000"  # invalid_sql_statement_name: "prepared statement ... does not exist"
+
+
 @contextmanager
 def _translated() -> Iterator[None]:
     """The database's refusals as regflow errors (one line each, no traceback)."""
@@ -117,6 +126,13 @@ def _translated() -> Iterator[None]:
         raise ConflictError(
             "someone else changed this application first; nothing was saved"
         ) from None
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _LOST_PREPARED:  # store/libpq.py
+            raise ConflictError(
+                "the database session lost regflow's prepared statements (DEALLOCATE ALL or "
+                "DISCARD ALL from elsewhere); nothing was saved; try again"
+            ) from None
+        raise
     except OperationalError as exc:
         if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
             raise ConflictError("the database is busy with another change; try again") from None

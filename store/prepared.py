@@ -8,32 +8,38 @@ are still written and compiled with SQLAlchemy, for each dialect its own SQL (pl
 ``FOR UPDATE OF``, PostgreSQL's bind casts), and their values are still converted by the column
 types' own processors (``TypeEngine.bind_processor`` / ``result_processor``, the public hooks
 custom types implement, so :class:`~regflow.store.models.UtcDateTime` and JSON behave exactly
-as through the ORM); only the execution is the driver's ``cursor.execute``, inside the
-transaction of the SQLAlchemy connection given. A driver error is raised as SQLAlchemy's own
+as through the ORM); only the execution is the driver's own (``cursor.execute``, or in a
+PostgreSQL writing transaction libpq's pipeline), inside the transaction of the SQLAlchemy
+connection given. A driver error is raised as SQLAlchemy's own
 (``DBAPIError.instance``), so store/db.py translates it like any other.
 
 Not for everything: statements that take a variable number of values (``IN`` lists) or run
 rarely stay ordinary SQLAlchemy.
 
-On PostgreSQL a write transaction runs these statements in psycopg's pipeline mode
-(:func:`pipelined`): a statement whose rows nobody has asked for yet is sent without waiting
-for its answer, so the writes of a completion travel together instead of one round trip each.
-What such a statement's answer must say (one row changed, for an optimistic lock) is checked when
-the answers arrive, before the commit is sent (:meth:`Result.on_rowcount`).
+On PostgreSQL a write transaction runs these statements in libpq's pipeline mode
+(:func:`pipelined`, store/libpq.py): a statement whose rows nobody has asked for yet is sent
+without waiting for its answer, so the writes of a completion travel together instead of one
+round trip each. What such a statement's answer must say (one row changed, for an optimistic
+lock) is checked when the answers arrive, before the commit is sent (:meth:`Result.on_rowcount`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
 
+if TYPE_CHECKING:
+    from regflow.store.libpq import Pipeline
+
 Processor = Callable[[Any], Any] | None
+_NAMES = itertools.count(1)  # prepared statements' names on PostgreSQL connections
 
 
 _GIVEN = object()  # a placeholder whose value the caller gives (not fixed in the statement)
@@ -42,7 +48,8 @@ _GIVEN = object()  # a placeholder whose value the caller gives (not fixed in th
 class _Compiled:
     """One statement as one dialect runs it, with its conversions planned once."""
 
-    __slots__ = ("sql", "positional", "names", "returns_rows", "_plan", "_results")
+    __slots__ = ("sql", "positional", "names", "returns_rows", "_plan", "_results",
+                 "name", "pq_sql", "_pq_plan")
 
     def __init__(
         self,
@@ -61,6 +68,18 @@ class _Compiled:
         self._plan = tuple((n, constants.get(n, _GIVEN), binds[n]) for n in names)
         # only the result columns whose type converts what the driver returns
         self._results = tuple((i, p) for i, p in enumerate(results) if p is not None)
+        # for libpq's pipeline (PostgreSQL, store/libpq.py): ``$n`` placeholders, values in
+        # their order, the name the statement is prepared under
+        self.name = b"regflow_%d" % next(_NAMES)
+        self.pq_sql = b""
+        self._pq_plan: tuple[tuple[str, Any, Processor], ...] = ()
+        if not positional:  # psycopg's pyformat (SQLite's is positional)
+            from regflow.store.libpq import numbered
+
+            pq_sql, order = numbered(sql)
+            self.pq_sql = pq_sql.encode()
+            by_name = {n: (n, c, p) for n, c, p in self._plan}
+            self._pq_plan = tuple(by_name[n] for n in order)
 
     def parameters(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
         out = []
@@ -68,6 +87,14 @@ class _Compiled:
             value = values[name] if constant is _GIVEN else constant
             out.append(value if process is None or value is None else process(value))
         return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
+
+    def pq_parameters(self, values: dict[str, Any]) -> list[Any]:
+        """The values in ``$n`` order (libpq's pipeline), after the types' bind processors."""
+        out = []
+        for name, constant, process in self._pq_plan:
+            value = values[name] if constant is _GIVEN else constant
+            out.append(value if process is None or value is None else process(value))
+        return out
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         if not self._results:
@@ -92,11 +119,11 @@ class Result:
         self,
         rows: list[tuple[Any, ...]],
         rowcount: int,
-        pending: tuple[Any, _Compiled, Connection] | None = None,
+        pending: tuple[Pipeline, _Compiled] | None = None,
     ) -> None:
         self._rows = rows
         self._rowcount = rowcount
-        self._pending = pending  # (driver cursor, statement, connection) until answered
+        self._pending = pending  # (the pipeline, the statement) until answered
         self._callbacks: list[Callable[[int], None]] | None = None  # only while unanswered
 
     @property
@@ -129,39 +156,26 @@ class Result:
             self._callbacks.append(check)
 
     def _resolve(self) -> None:
-        if self._pending is None:
-            return
-        cursor, compiled, connection = self._pending
-        self._pending = None
-        # a fetch in pipeline mode sends what is queued and waits up to this answer
-        try:
-            with _driver_errors(connection, compiled.sql, None):
-                if compiled.returns_rows:
-                    self._rows = [compiled.row(r) for r in cursor.fetchall()]
-                self._rowcount = cursor.rowcount
-        finally:
-            cursor.close()
-        for check in self._callbacks or ():
-            check(self._rowcount)
-
-    def _abandon(self) -> None:
-        """The transaction failed before this answer was read: nobody will read it."""
         if self._pending is not None:
-            self._pending[0].close()
-            self._pending = None
+            # sends what is queued and waits up to this answer (store/libpq.py)
+            self._pending[0].read_through(self)
+
+    def _answer(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        """The pipeline read this statement's answer (``rows`` as psycopg's loaders give
+        them)."""
+        assert self._pending is not None
+        compiled = self._pending[1]
+        self._pending = None
+        self._rows = [compiled.row(r) for r in rows]
+        self._rowcount = rowcount
+        for check in self._callbacks or ():
+            check(rowcount)
 
 
-_PIPELINE = "regflow_pipeline"  # connection.info: the open pipeline and its unanswered results
+_PIPELINE = "regflow_pipeline"  # connection.info: the open pipeline (store/libpq.py)
+_PREPARED = "regflow_prepared"  # connection.info: the statements prepared on this connection
 _OWN_BEGIN = "regflow_own_begin"  # connection.info: we sent BEGIN, psycopg is in autocommit
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg for SQLite
-
-
-class _Pipeline:
-    __slots__ = ("context", "pending")
-
-    def __init__(self, context: Any) -> None:
-        self.context = context  # psycopg's ``connection.pipeline()``, entered
-        self.pending: list[Result] = []
 
 
 def _as_sqlalchemy_error(connection: Connection, sql: str, params: Any, exc: Exception) -> Any:
@@ -172,16 +186,8 @@ def _as_sqlalchemy_error(connection: Connection, sql: str, params: Any, exc: Exc
 
 
 @contextmanager
-def _driver_errors(connection: Connection, sql: str, params: Any) -> Iterator[None]:
-    try:
-        yield
-    except connection.dialect.loaded_dbapi.Error as exc:
-        raise _as_sqlalchemy_error(connection, sql, params, exc) from exc
-
-
-@contextmanager
 def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
-    """Run this transaction's prepared statements in psycopg's pipeline mode (PostgreSQL; on
+    """Run this transaction's prepared statements in libpq's pipeline mode (PostgreSQL; on
     SQLite, which answers in-process, nothing changes). The block ends, or any statement that
     does not go through :class:`Prepared` (the ORM, Core) is about to run, and the pipeline is
     ended first: every answer read, every :meth:`Result.on_rowcount` check made. Why only
@@ -193,19 +199,29 @@ def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
     if (
         connection.dialect.name != "postgresql"
         or _PIPELINE in connection.info
-        or not hasattr(driver, "pipeline")  # psycopg 3 has it; another driver runs as it is
+        or not hasattr(driver, "pgconn")  # psycopg 3 has it; another driver runs as it is
     ):
         yield
         return
     own_begin = begin and _own_begin(connection, driver)
-    context = driver.pipeline()
-    with _driver_errors(connection, "-- enter pipeline", None):
-        context.__enter__()
-    connection.info[_PIPELINE] = _Pipeline(context)  # from here on, any failure leaves it
+    if not own_begin and not driver.autocommit and driver.pgconn.transaction_status == _IDLE:
+        # psycopg opens the transaction itself with its first statement, with its own BEGIN
+        # (an isolation level, read only): the statements go through psycopg, one at a time
+        yield
+        return
+    from regflow.store import libpq
+
+    def wrap(sql: str, exc: Exception) -> Exception:
+        return _as_sqlalchemy_error(connection, sql, None, exc)  # type: ignore[no-any-return]
+
+    prepared = connection.info.get(_PREPARED)
+    if prepared is None:
+        prepared = connection.info[_PREPARED] = libpq.Prepared()
+    pipeline = libpq.Pipeline(driver, prepared, wrap)
+    connection.info[_PIPELINE] = pipeline  # from here on, any failure leaves it
     try:
         if own_begin:
-            with _driver_errors(connection, "BEGIN", None):
-                driver.execute("BEGIN")  # queued: its answer is read with the first statement's
+            pipeline.command("BEGIN")  # its answer is read with the first statement's
         yield
     except BaseException:
         _leave(connection, failed=True)
@@ -216,16 +232,16 @@ def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
 def _own_begin(connection: Connection, driver: Any) -> bool:
     """Whether to send the transaction's BEGIN ourselves, queued in the pipeline, so that it
     travels with the first statement (then psycopg is put in autocommit mode here, before the
-    pipeline: changing it inside one would sync, a round trip again).
+    pipeline, so that it begins nothing of its own if the ORM runs a statement later).
 
-    Why: psycopg begins a transaction itself before the first statement, and in pipeline mode
-    it then syncs and waits for that BEGIN's answer alone (so that it knows the transaction
-    has begun before it decides whether the next statement needs a BEGIN too, psycopg pull
-    request 401): a round trip of its own, one of four in a completion (a completion without
-    it ran 1.035× as fast, README). In autocommit mode psycopg begins nothing itself, and
-    its commit() and rollback() still go by the server's transaction status, which our BEGIN
-    has opened: the transaction is the same, one round trip shorter. :func:`after_transaction`
-    puts the connection back in psycopg's ordinary mode once it has ended."""
+    Why: psycopg begins a transaction itself before the first statement it runs, and the
+    statements in store/libpq.py's pipeline do not go through it; in psycopg's own pipeline that
+    BEGIN was a round trip of its own, one of four in a completion (psycopg pull request 401;
+    a completion without it ran 1.035× as fast, README). In autocommit mode psycopg begins
+    nothing itself, and its commit() and rollback() still go by the server's transaction
+    status, which our BEGIN has opened: the transaction is the same, one round trip shorter.
+    :func:`after_transaction` puts the connection back in psycopg's ordinary mode once it has
+    ended."""
     if (
         driver.autocommit
         or driver.pgconn.transaction_status != _IDLE
@@ -264,19 +280,13 @@ def end_pipeline(connection: Connection) -> None:
 
 
 def _leave(connection: Connection, *, failed: bool) -> None:
-    state: _Pipeline | None = connection.info.pop(_PIPELINE, None)
-    if state is None:  # ended already (a statement that is not prepared came first)
+    pipeline: Pipeline | None = connection.info.pop(_PIPELINE, None)
+    if pipeline is None:  # ended already (a statement that is not prepared came first)
         return
     if failed:
-        for result in state.pending:
-            result._abandon()
-        with suppress(Exception):  # the block's own error is the one to report
-            state.context.__exit__(None, None, None)
-        return
-    with _driver_errors(connection, "-- sync pipeline", None):
-        state.context.__exit__(None, None, None)  # sends what is queued, waits for answers
-    for result in state.pending:
-        result._resolve()
+        pipeline.abandon()  # the block's own error is the one to report
+    else:
+        pipeline.end()  # sends the sync, reads every answer, makes the checks
 
 
 class Prepared:
@@ -315,22 +325,19 @@ class Prepared:
         """Execute in ``connection``'s transaction; rows are read only if the statement has any
         (a SELECT, or RETURNING). In a pipeline the answer is read when first asked for."""
         compiled = self._compile(connection.dialect)
+        pipeline = connection.info.get(_PIPELINE)
+        if pipeline is not None:
+            result = Result([], -1, (pipeline, compiled))
+            pipeline.send(compiled, compiled.pq_parameters(values or {}), result)
+            return result
         params = compiled.parameters(values or {})
         dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
-        pipeline = connection.info.get(_PIPELINE)
-        # _driver_errors spelt out: no context manager entered for every statement
         try:
             cursor.execute(compiled.sql, params)
-            if pipeline is not None:
-                result = Result([], -1, (cursor, compiled, connection))
-                pipeline.pending.append(result)
-                cursor = None  # closed when its answer is read
-                return result
             rows = [compiled.row(r) for r in cursor.fetchall()] if cursor.description else []
             return Result(rows, cursor.rowcount)
         except connection.dialect.loaded_dbapi.Error as exc:
             raise _as_sqlalchemy_error(connection, compiled.sql, params, exc) from exc
         finally:
-            if cursor is not None:
-                cursor.close()
+            cursor.close()

@@ -130,6 +130,34 @@ def sqlite_statements(url, action):  # type: ignore[no-untyped-def]
     return seen
 
 
+def postgresql_statements(monkeypatch):  # type: ignore[no-untyped-def]
+    """A list that fills, in order, with every statement sent to PostgreSQL from now on,
+    whichever way it went: a psycopg cursor (ORM, Core, a read outside a pipeline) or a
+    writing transaction's libpq pipeline (store/libpq.py), BEGIN included."""
+    import psycopg
+
+    from regflow.store import libpq
+
+    sent: list[str] = []
+    execute, send, command = psycopg.Cursor.execute, libpq.Pipeline.send, libpq.Pipeline.command
+
+    def by_cursor(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sent.append(" ".join(str(query).split()))
+        return execute(self, query, *args, **kwargs)
+
+    def by_pipeline(self, statement, values, answer):  # type: ignore[no-untyped-def]
+        sent.append(" ".join(statement.sql.split()))
+        return send(self, statement, values, answer)
+
+    def by_command(self, sql):  # type: ignore[no-untyped-def]
+        sent.append(sql)
+        return command(self, sql)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", by_cursor)
+    monkeypatch.setattr(libpq.Pipeline, "send", by_pipeline)
+    monkeypatch.setattr(libpq.Pipeline, "command", by_command)
+    return sent
+
 
 def steps_selects(url, action):  # type: ignore[no-untyped-def]
     """The SELECTs on ``steps`` that ``action()`` sent, each with its bound parameters, as

@@ -16,7 +16,7 @@ from regflow.services.processes import deploy
 from regflow.services.queries import task_list
 from regflow.store.db import engine_for
 from tests.conftest import Cli, at, context
-from tests.support import three_step_model
+from tests.support import postgresql_statements, three_step_model
 
 
 def _run(ctx, model: Path) -> None:  # type: ignore[no-untyped-def]
@@ -315,21 +315,12 @@ def test_a_postgresql_completion_takes_the_audit_head_in_the_events_insert(
     """Five statements, none of them a read of the head: the locking read, the step closed, the
     next step, the application, and the event, which locks the head and links itself (so the
     completion's pipeline never waits for the head, store/prepared.py)."""
-    import psycopg
-
     from regflow.store.audit import verify
 
     ctx = context(pg_url, at("2026-07-01 10:00"))
     deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
     task = applications.start(ctx, "three_steps").open_steps[0]
-    sent: list[str] = []
-    execute = psycopg.Cursor.execute
-
-    def recorded(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
-        sent.append(" ".join(str(query).split()))
-        return execute(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    sent = postgresql_statements(monkeypatch)
     applications.complete(ctx, task, "aigul")
     monkeypatch.undo()
     assert [" ".join(s.split()[:3]) for s in sent] == [
