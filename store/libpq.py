@@ -74,16 +74,19 @@ class Statement(Protocol):
 Wrap = Callable[[str, Exception], Exception]
 
 
-class Prepared:
-    """The statements prepared on one connection's session (kept for the connection's life)."""
+class Session:
+    """What one connection's pipelines share, kept for the connection's life: the statements
+    prepared on its server session, and the dumpers and loaders chosen from its adapters."""
 
-    __slots__ = ("names", "unknown")
+    __slots__ = ("names", "unknown", "dumpers", "loaders")
 
     def __init__(self) -> None:
         self.names: set[bytes] = set()
         # the session lost some of them (DEALLOCATE ALL from elsewhere), and those prepared
         # since may exist: the next pipeline deallocates all of them first
         self.unknown = False
+        self.dumpers: dict[type, Any] = {}
+        self.loaders: dict[int, Any] = {}
 
 
 class Pipeline:
@@ -92,20 +95,20 @@ class Pipeline:
     __slots__ = ("_pgconn", "_driver", "_queue", "_prepared", "_preparing", "_flushed",
                  "_dumpers", "_loaders", "_encoding", "_wrap", "_poll")
 
-    def __init__(self, driver: Any, prepared: Prepared, wrap: Wrap) -> None:
-        """``prepared``: what is prepared on this connection (kept by the caller for the
-        connection's life); ``wrap`` turns a driver error and the SQL it came from
+    def __init__(self, driver: Any, session: Session, wrap: Wrap) -> None:
+        """``session``: this connection's (kept by the caller for the connection's life);
+        ``wrap`` turns a driver error and the SQL it came from
         into the exception to raise."""
         self._driver = driver
         self._pgconn = driver.pgconn
-        self._prepared = prepared
+        self._prepared = session
         self._preparing: set[bytes] = set()
         # what was sent, in order: (the Answer, or None for BEGIN and a Parse; the SQL; for a
         # Parse, the name it prepares)
         self._queue: deque[tuple[Answer | None, str, bytes | None]] = deque()
         self._flushed = True  # the server was asked to send the answers to everything sent
-        self._dumpers: dict[type, Any] = {}
-        self._loaders: dict[int, Any] = {}
+        self._dumpers = session.dumpers
+        self._loaders = session.loaders
         self._encoding = driver.info.encoding
         self._wrap = wrap
         self._poll: Any = None
@@ -215,6 +218,21 @@ class Pipeline:
             raise self._wrap("-- sync pipeline", exc) from exc
         if failure is not None:
             raise failure
+
+    def commit(self) -> None:
+        """COMMIT, after :meth:`end` (the answers read and checked): sent here rather than
+        by psycopg, whose commit() then finds the server's transaction ended and sends
+        nothing."""
+        try:
+            self._pgconn.send_query_params(b"COMMIT", None)
+            self._flush()
+            results = self._results()
+        except errors.Error as exc:
+            raise self._wrap("COMMIT", exc) from exc
+        for res in results:
+            if res.status in _ERROR:
+                refused = errors.error_from_result(res, encoding=self._encoding)
+                raise self._wrap("COMMIT", refused) from refused
 
     def abandon(self) -> None:
         """After a failure: read and drop whatever is left, and leave pipeline mode, so that

@@ -173,7 +173,7 @@ class Result:
 
 
 _PIPELINE = "regflow_pipeline"  # connection.info: the open pipeline (store/libpq.py)
-_PREPARED = "regflow_prepared"  # connection.info: the statements prepared on this connection
+_SESSION = "regflow_session"  # connection.info: what its pipelines share (store/libpq.py)
 _OWN_BEGIN = "regflow_own_begin"  # connection.info: we sent BEGIN, psycopg is in autocommit
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg for SQLite
 
@@ -194,7 +194,8 @@ def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
     prepared statements: SQLAlchemy reads a cursor's answer as soon as it executes, and in
     pipeline mode that answer is not there yet. ``begin``: the caller is opening the
     transaction and calls :func:`after_transaction` once it has ended (store/db.py), so the
-    BEGIN may be regflow's own (:func:`_own_begin`)."""
+    BEGIN may be regflow's own (:func:`_own_begin`), and then so is the COMMIT, sent when the
+    block ends without an error (psycopg's commit() afterwards finds nothing to commit)."""
     driver: Any = connection.connection.dbapi_connection
     if (
         connection.dialect.name != "postgresql"
@@ -214,10 +215,10 @@ def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
     def wrap(sql: str, exc: Exception) -> Exception:
         return _as_sqlalchemy_error(connection, sql, None, exc)  # type: ignore[no-any-return]
 
-    prepared = connection.info.get(_PREPARED)
-    if prepared is None:
-        prepared = connection.info[_PREPARED] = libpq.Prepared()
-    pipeline = libpq.Pipeline(driver, prepared, wrap)
+    session = connection.info.get(_SESSION)
+    if session is None:
+        session = connection.info[_SESSION] = libpq.Session()
+    pipeline = libpq.Pipeline(driver, session, wrap)
     connection.info[_PIPELINE] = pipeline  # from here on, any failure leaves it
     try:
         if own_begin:
@@ -227,6 +228,8 @@ def pipelined(connection: Connection, *, begin: bool = False) -> Iterator[None]:
         _leave(connection, failed=True)
         raise
     _leave(connection, failed=False)
+    if own_begin:
+        pipeline.commit()  # regflow's BEGIN, regflow's COMMIT: psycopg's commit() is left none
 
 
 def _own_begin(connection: Connection, driver: Any) -> bool:

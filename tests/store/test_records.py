@@ -275,11 +275,15 @@ def test_a_connection_whose_transaction_did_not_end_is_invalidated_not_handed_on
     the old one rather than committed by whoever used it next in autocommit mode."""
     import psycopg
 
+    from regflow.store import libpq
+
     ctx = context(pg_url, at("2026-07-01 10:00"))
     deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
     app_id = applications.start(ctx, "three_steps").application_id
     with transaction(pg_url) as tx:
         (first,) = records.open_steps(tx.connection, app_id)
+    # regflow's own COMMIT (store/libpq.py) and psycopg's after it
+    monkeypatch.setattr(libpq.Pipeline, "commit", lambda self: None)
     monkeypatch.setattr(psycopg.Connection, "commit", lambda self: None)
     with transaction(pg_url) as tx:
         stuck = tx.connection.connection.dbapi_connection
