@@ -1,14 +1,13 @@
 """A writing transaction's prepared statements sent to PostgreSQL as one libpq pipeline.
 
-Why not psycopg's own pipeline: every statement through a psycopg cursor costs some 55–65 µs of
-the client's CPU on the project's machines (its cursor, its query and result objects, its
-pipeline queue of Python generators), against about 7 µs for the same statement sent with
-``psycopg.pq``, psycopg's documented wrapper of libpq, measured side by side (README,
-Benchmarks). A completion is six statements, so that was a fifth of regflow's CPU per task on
-PostgreSQL. What stays psycopg's: the connection, its transaction status (its commit and
-rollback go by the server's, which this pipeline's BEGIN opens), and every conversion of a
-value, done by the dumpers and loaders of the connection's own adapters map, so a value reaches
-and leaves the server as it would through a cursor.
+Why not psycopg's own pipeline: a statement through a psycopg cursor cost 41–67 µs of the
+client's CPU on the machines measured (its cursor, its query and result objects, its pipeline
+queue of Python generators), against about 7 µs for the same statement sent with ``psycopg.pq``,
+psycopg's documented wrapper of libpq, measured side by side (README, Benchmarks). A
+completion is six statements. What stays psycopg's: the connection, its transaction status (its
+commit and rollback go by the server's, which this pipeline's BEGIN and COMMIT open and close),
+and every conversion of a value, done by the dumpers and loaders of the connection's own
+adapters map, so a value reaches and leaves the server as it would through a cursor.
 
 Each statement is prepared once per connection (a named statement, libpq's Parse, queued in the
 pipeline in front of its first execution). Its answers are read in the order the statements

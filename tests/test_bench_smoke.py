@@ -81,3 +81,34 @@ def test_instruction_counts_are_read_off_cachegrinds_summary_and_taken_per_task(
     with pytest.raises(ValueError, match="no tasks"):
         per_task(10, 5, 0)
 
+
+
+def test_the_driver_benchmark_sends_every_statement_both_ways_and_gives_a_ratio() -> None:
+    """bench/driver.py: psycopg's pipeline against regflow's libpq pipeline, a few rounds of
+    two transactions each (BEGIN, five INSERTs, COMMIT): every INSERT is answered (its Answer
+    checks one row each), and the table holds what both ways wrote."""
+    if _PG_REASON:
+        pytest.skip(_PG_REASON)
+    import psycopg
+
+    from bench import driver
+    from tests.conftest import PG_URL
+
+    counted: list[int] = []
+    real = driver._Answer._answer
+
+    def answer(self, rows, rowcount):  # type: ignore[no-untyped-def]
+        counted.append(rowcount)
+        return real(self, rows, rowcount)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(driver._Answer, "_answer", answer)
+        result = driver.measure(2, 3, url=PG_URL)
+    # 20 warm-up transactions and 3 rounds of 2, five INSERTs each, by the libpq way
+    assert counted == [1] * (20 + 3 * 2) * 5
+    for way in ("psycopg_pipeline", "regflow_libpq"):
+        assert result[way]["cpu_us_per_statement"] > 0
+    assert result["cpu_ratio_libpq_vs_psycopg"] > 0
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        gone = conn.execute("SELECT to_regclass(%s)", (driver._TABLE,)).fetchone()
+    assert gone == (None,)  # the benchmark's table is dropped after it
