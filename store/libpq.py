@@ -134,7 +134,10 @@ class Pipeline:
             pq_sql = statement.pq_sql
             self._send(lambda: self._pgconn.send_prepare(name, pq_sql), None, statement.sql, name)
             self._preparing.add(name)
-        params, formats = self._dumped(values)
+        try:
+            params, formats = self._dumped(values)
+        except errors.Error as exc:  # a value psycopg cannot adapt
+            raise self._wrap(statement.sql, exc) from exc
         self._send(
             lambda: self._pgconn.send_query_prepared(name, params, param_formats=formats),
             answer, statement.sql, None,

@@ -149,3 +149,37 @@ def test_a_session_that_lost_its_prepared_statements_fails_once_then_prepares_th
     with engine_for(pg_url).connect() as conn:
         status = conn.execute(text("SELECT status FROM steps WHERE id = :id"), {"id": second})
         assert status.scalar_one() == "completed"
+
+
+def test_a_value_psycopg_cannot_adapt_is_refused_as_a_database_error_and_nothing_is_written(
+    kinds_url: str,
+) -> None:
+    """A Python value with no psycopg dumper (an object) in the middle of the pipeline: the
+    error is SQLAlchemy's, like any driver error (store/db.py turns those into one line), and
+    the INSERT queued before it is rolled back with the transaction."""
+    from sqlalchemy.exc import ProgrammingError
+
+    with pytest.raises(ProgrammingError, match="cannot adapt type 'object'"):
+        with transaction(kinds_url) as tx:
+            _INSERT.run(tx.connection, _row(1, name="queued first"))
+            _INSERT.run(tx.connection, _row(2, big=object()))
+    with engine_for(kinds_url).connect() as conn:
+        assert conn.execute(select(_kinds.c.id)).all() == []
+
+
+def test_a_pipeline_asked_for_before_psycopg_began_the_transaction_leaves_it_to_psycopg(
+    kinds_url: str,
+) -> None:
+    """pipelined() without ``begin`` on a connection whose transaction psycopg has not opened
+    yet (nothing sent since SQLAlchemy's begin()): the statements go through psycopg, which
+    opens it, so a rollback still undoes them (sent through libpq with no BEGIN, each would
+    have been committed on its own)."""
+    from regflow.store.prepared import pipelined
+
+    with engine_for(kinds_url).connect() as conn:
+        transaction_ = conn.begin()
+        with pipelined(conn):
+            _INSERT.run(conn, _row(1, name="undone"))
+        assert conn.connection.dbapi_connection.pgconn.transaction_status != 0  # not IDLE
+        transaction_.rollback()
+        assert conn.execute(select(_kinds.c.id)).all() == []
