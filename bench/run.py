@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -486,6 +487,45 @@ def startup() -> dict[str, float]:
 # --- the run -----------------------------------------------------------------------------------
 
 
+def machine(pg_url: str | None) -> dict[str, Any]:
+    """What the figures were measured on, recorded with them (the README names the machine
+    beside each run): the processor, its cores and memory, the versions of Python, SQLite and
+    the PostgreSQL server, and the commit measured."""
+    import sqlite3
+
+    def read(path: str, key: str) -> str | None:
+        with suppress(OSError):
+            for line in Path(path).read_text(encoding="utf-8").splitlines():
+                name, _, value = line.partition(":")
+                if name.strip() == key:
+                    return value.strip()
+        return None
+
+    memory = read("/proc/meminfo", "MemTotal")  # "24576000 kB"
+    found: dict[str, Any] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu": read("/proc/cpuinfo", "model name") or platform.processor() or None,
+        "memory_gib": round(int(memory.split()[0]) / 2**20, 1) if memory else None,
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": None,
+        "commit": None,
+    }
+    with suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=10)
+        found["commit"] = done.stdout.strip() or None
+    if pg_url:
+        with suppress(Exception):  # no server: the runs on it are skipped anyway
+            import psycopg
+
+            dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(dsn, connect_timeout=3) as conn:
+                found["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+    return found
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
@@ -512,11 +552,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ]
     folder = Path(tempfile.mkdtemp(prefix="regflow-bench-"))
     result: dict[str, Any] = {
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(pg_url=None if args.no_pg else PG_URL),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     pg = None if args.no_pg else _fresh_pg()
@@ -688,6 +724,12 @@ def _print(result: dict[str, Any], out: Path) -> None:
             if moved else "—",
         )
     console = Console(width=120)
+    mc = result["machine"]
+    console.print(
+        f"machine: {mc['cpu'] or 'unknown processor'}, {mc['cpus']} cores, "
+        f"{mc['memory_gib']} GiB; Python {mc['python']}, SQLite {mc['sqlite']}, PostgreSQL "
+        f"{mc['postgresql'] or '(none)'}; commit {mc['commit'] or '(not a git checkout)'}"
+    )
     console.print(t)
     console.print(g)
     s = result["startup"]

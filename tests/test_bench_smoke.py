@@ -19,6 +19,12 @@ def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
     (written,) = tmp_path.glob("bench-*.json")
     assert json.loads(written.read_text(encoding="utf-8"))["engine"] == result["engine"]
     engine = result["engine"]
+    import sqlite3
+
+    machine = result["machine"]
+    assert machine["sqlite"] == sqlite3.sqlite_version and machine["cpus"] >= 1
+    assert machine["postgresql"] is None  # --no-pg: the server is not asked
+    assert machine["commit"] is None or len(machine["commit"]) >= 7
     # The wheelchair regulation has five user steps: 3 rounds of 1 application → 15 completions,
     # by the service layer (with and without fsync), by SpiffWorkflow alone and by regflow's
     # engine in memory alike.
