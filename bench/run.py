@@ -586,6 +586,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if pg_big:
                 try:
                     seed(pg_big, args.pg_reproject)
+                    result["engine"]["pg_growth"] = {  # the task list and report there too
+                        "open_applications": args.pg_reproject,
+                        "tasks_role_head_ms": task_list_latency(pg_big),
+                        "steps_report_ms": steps_report_time(pg_big),
+                    }
                     result["engine"]["pg_reprojection"] = {
                         "applications": args.pg_reproject, **reprojection_time(pg_big)
                     }
@@ -749,6 +754,14 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"SpiffWorkflow alone {runs['ceiling_spiff_alone']['instructions_per_task'] / 1e6:.2f}"
             f" M ({result['instructions']['ceiling_vs_sqlite_no_fsync']:.0%} of the service "
             "layer's)"
+        )
+    if "pg_growth" in e:
+        g_pg = e["pg_growth"]
+        tasks_pg, report_pg = g_pg["tasks_role_head_ms"], g_pg["steps_report_ms"]
+        console.print(
+            f"PostgreSQL at {g_pg['open_applications']} open applications: tasks --role head "
+            f"p50 {tasks_pg['p50_ms']:.2f} ms, p99 {tasks_pg['p99_ms']:.2f} ms; steps report "
+            + (f"{report_pg['p50_ms']:.0f} ms" if report_pg else "(not available)")
         )
     if "pg_reprojection" in e:
         r = e["pg_reprojection"]

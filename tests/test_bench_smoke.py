@@ -68,6 +68,11 @@ def test_bench_quick_run_on_postgresql_writes_its_figures(tmp_path: Path) -> Non
     assert engine["pg_parallel"]["two"]["processes"] == 2
     assert engine["pg_parallel"]["two_vs_one"] > 0
     # the same 30 seeded applications move on PostgreSQL as on SQLite (one calendar, one seed)
+    pg_growth = engine["pg_growth"]
+    assert pg_growth["open_applications"] == 30
+    tasks = pg_growth["tasks_role_head_ms"]
+    assert 0 < tasks["p50_ms"] <= tasks["p99_ms"]
+    assert pg_growth["steps_report_ms"]["p50_ms"] > 0
     reprojected = engine["pg_reprojection"]
     assert reprojected["applications"] == 30
     assert 0 < reprojected["moved"] <= 30
