@@ -26,12 +26,12 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from typing import Any, Protocol
 
-from psycopg import errors, pq
+from psycopg import Binary, errors, pq
 from psycopg.adapt import PyFormat
 
 _PLACEHOLDER = re.compile(r"%\(([^)]+)\)s|%%")
 _CONTAINERS = (list, tuple, dict)  # dumpers chosen by the value's contents, not only its type
-_BINARY = (bytes, bytearray, memoryview)
+_BINARY = (bytes, bytearray, memoryview, Binary)  # Binary: what SQLAlchemy binds bytes as
 
 _OK = pq.ExecStatus.COMMAND_OK
 _TUPLES = pq.ExecStatus.TUPLES_OK
@@ -175,8 +175,7 @@ class Pipeline:
         each parameter's type from the statement, and text reads as any of them; bytes go as
         they are, as psycopg sends them)."""
         kind = type(value)
-        binary = isinstance(value, _BINARY) or kind.__name__ == "Binary"
-        form = PyFormat.BINARY if binary else PyFormat.TEXT
+        form = PyFormat.BINARY if isinstance(value, _BINARY) else PyFormat.TEXT
         dumper = self._driver.adapters.get_dumper(kind, form)(kind, self._driver)
         dumper = dumper.upgrade(value, form)
         if not isinstance(value, _CONTAINERS):
