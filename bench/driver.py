@@ -36,7 +36,7 @@ class _Statement:
     def __init__(self) -> None:
         from regflow.store.libpq import numbered
 
-        pq_sql, self.order = numbered(_SQL)
+        pq_sql, _order = numbered(_SQL)  # $1..$3: n, name, at, as _ROW gives them
         self.name, self.pq_sql, self.sql = b"bench_driver_insert", pq_sql.encode(), _SQL
 
 

@@ -91,8 +91,8 @@ class Session:
 class Pipeline:
     """One transaction's statements in libpq's pipeline mode, on psycopg's connection."""
 
-    __slots__ = ("_pgconn", "_driver", "_queue", "_prepared", "_preparing", "_flushed",
-                 "_dumpers", "_loaders", "_encoding", "_wrap", "_poll")
+    __slots__ = ("_pgconn", "_driver", "_queue", "_session", "_preparing", "_flushed",
+                 "_encoding", "_wrap", "_poll")
 
     def __init__(self, driver: Any, session: Session, wrap: Wrap) -> None:
         """``session``: this connection's (kept by the caller for the connection's life);
@@ -100,14 +100,12 @@ class Pipeline:
         into the exception to raise."""
         self._driver = driver
         self._pgconn = driver.pgconn
-        self._prepared = session
+        self._session = session
         self._preparing: set[bytes] = set()
         # what was sent, in order: (the Answer, or None for BEGIN and a Parse; the SQL; for a
         # Parse, the name it prepares)
         self._queue: deque[tuple[Answer | None, str, bytes | None]] = deque()
         self._flushed = True  # the server was asked to send the answers to everything sent
-        self._dumpers = session.dumpers
-        self._loaders = session.loaders
         self._encoding = driver.info.encoding
         self._wrap = wrap
         self._poll: Any = None
@@ -125,12 +123,12 @@ class Pipeline:
         """Queue ``statement`` with ``values`` (in ``$n`` order, after the column types'
         own bind processors); ``answer`` hears its rows and row count when they are read."""
         name = statement.name
-        if self._prepared.unknown and not self._preparing:
+        if self._session.unknown and _DEALLOCATE_ALL not in self._preparing:
             self._send(lambda: self._pgconn.send_query_params(_DEALLOCATE_ALL, None), None,
                        "DEALLOCATE ALL", _DEALLOCATE_ALL)
             self._preparing.add(_DEALLOCATE_ALL)
-            self._prepared.names.clear()  # what follows in this pipeline prepares afresh
-        if name not in self._prepared.names and name not in self._preparing:
+            self._session.names.clear()  # what follows in this pipeline prepares afresh
+        if name not in self._session.names and name not in self._preparing:
             pq_sql = statement.pq_sql
             self._send(lambda: self._pgconn.send_prepare(name, pq_sql), None, statement.sql, name)
             self._preparing.add(name)
@@ -162,7 +160,7 @@ class Pipeline:
                 params.append(None)
                 formats.append(0)
                 continue
-            dumper = self._dumpers.get(type(value))
+            dumper = self._session.dumpers.get(type(value))
             if dumper is None:
                 dumper = self._dumper(value)
             params.append(dumper.dump(value))
@@ -179,7 +177,7 @@ class Pipeline:
         dumper = self._driver.adapters.get_dumper(kind, form)(kind, self._driver)
         dumper = dumper.upgrade(value, form)
         if not isinstance(value, _CONTAINERS):
-            self._dumpers[kind] = dumper
+            self._session.dumpers[kind] = dumper
         return dumper
 
     # --- reading ---------------------------------------------------------------------------
@@ -230,10 +228,7 @@ class Pipeline:
             results = self._results()
         except errors.Error as exc:
             raise self._wrap("COMMIT", exc) from exc
-        for res in results:
-            if res.status in _ERROR:
-                refused = errors.error_from_result(res, encoding=self._encoding)
-                raise self._wrap("COMMIT", refused) from refused
+        self._dispatch((None, "COMMIT", None), results)  # raises the server's refusal
 
     def abandon(self) -> None:
         """After a failure: read and drop whatever is left, and leave pipeline mode, so that
@@ -259,15 +254,15 @@ class Pipeline:
                 if isinstance(exc, errors.InvalidSqlStatementName):
                     # the session lost its prepared statements (DEALLOCATE ALL, DISCARD ALL
                     # sent by someone else): the next transaction prepares them again
-                    self._prepared.unknown = True
+                    self._session.unknown = True
                 raise self._wrap(sql, exc) from exc
             if status == _ABORTED:  # skipped after an earlier failure: nobody reads it
                 continue
             if answer is None:
                 if prepares == _DEALLOCATE_ALL and status == _OK:  # a clean slate
-                    self._prepared.unknown = False
+                    self._session.unknown = False
                 elif prepares is not None and status == _OK:  # prepared from now on
-                    self._prepared.names.add(prepares)
+                    self._session.names.add(prepares)
                 continue
             rows = self._rows(res) if status == _TUPLES else []
             count = res.command_tuples
@@ -284,13 +279,13 @@ class Pipeline:
         return rows
 
     def _loader(self, oid: int) -> Any:
-        loader = self._loaders.get(oid)
+        loader = self._session.loaders.get(oid)
         if loader is None:
             adapters = self._driver.adapters
             found = adapters.get_loader(oid, pq.Format.TEXT) or adapters.get_loader(
                 0, pq.Format.TEXT  # a type psycopg has no loader for comes back as text
             )
-            loader = self._loaders[oid] = found(oid, self._driver)
+            loader = self._session.loaders[oid] = found(oid, self._driver)
         return loader
 
     def _results(self) -> list[Any]:

@@ -100,7 +100,8 @@ OPEN_STEPS_WHERE = text(
 )
 # The reports read people's completed steps only, and read them whole from one index
 # (migration 0011): the same rule, the same literal.
-DONE_BY_PEOPLE_WHERE = text(f"status = '{StepStatus.COMPLETED.value}' AND kind = 'user'")
+_DONE_BY_PEOPLE = (StepStatus.COMPLETED.value, "user")  # (status, kind)
+DONE_BY_PEOPLE_WHERE = text("status = '{}' AND kind = '{}'".format(*_DONE_BY_PEOPLE))
 
 
 _OPEN_INLINE: list[ColumnElement[str]] = [literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES]
@@ -112,9 +113,8 @@ def is_open_step(status: Any) -> ColumnElement[bool]:
     return status.in_(_OPEN_INLINE)  # type: ignore[no-any-return]
 
 
-_DONE_INLINE: tuple[ColumnElement[str], ColumnElement[str]] = (
-    literal_column(f"'{StepStatus.COMPLETED.value}'"),
-    literal_column("'user'"),
+_DONE_INLINE: tuple[ColumnElement[str], ...] = tuple(
+    literal_column(f"'{v}'") for v in _DONE_BY_PEOPLE
 )
 
 

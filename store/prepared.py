@@ -48,8 +48,7 @@ _GIVEN = object()  # a placeholder whose value the caller gives (not fixed in th
 class _Compiled:
     """One statement as one dialect runs it, with its conversions planned once."""
 
-    __slots__ = ("sql", "positional", "names", "returns_rows", "_plan", "_results",
-                 "name", "pq_sql", "_pq_plan")
+    __slots__ = ("sql", "positional", "names", "_plan", "_results", "name", "pq_sql", "_pq_plan")
 
     def __init__(
         self,
@@ -59,42 +58,34 @@ class _Compiled:
         constants: dict[str, Any],
         binds: dict[str, Processor],
         results: tuple[Processor, ...],
-        returns_rows: bool,
     ) -> None:
         self.sql = sql
-        self.returns_rows = returns_rows
         self.positional = positional  # True: values in ``names`` order; False: by name
         self.names = names
         self._plan = tuple((n, constants.get(n, _GIVEN), binds[n]) for n in names)
         # only the result columns whose type converts what the driver returns
         self._results = tuple((i, p) for i, p in enumerate(results) if p is not None)
-        # for libpq's pipeline (PostgreSQL, store/libpq.py): ``$n`` placeholders, values in
-        # their order, the name the statement is prepared under
-        self.name = b"regflow_%d" % next(_NAMES)
+        # for libpq's pipeline (PostgreSQL, store/libpq.py): the name the statement is prepared
+        # under, ``$n`` placeholders, and the plan in their order
+        self.name = b""
         self.pq_sql = b""
-        self._pq_plan: tuple[tuple[str, Any, Processor], ...] = ()
+        self._pq_plan = self._plan
         if not positional:  # psycopg's pyformat (SQLite's is positional)
             from regflow.store.libpq import numbered
 
             pq_sql, order = numbered(sql)
+            self.name = b"regflow_%d" % next(_NAMES)
             self.pq_sql = pq_sql.encode()
-            by_name = {n: (n, c, p) for n, c, p in self._plan}
+            by_name = {entry[0]: entry for entry in self._plan}
             self._pq_plan = tuple(by_name[n] for n in order)
 
     def parameters(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        out = []
-        for name, constant, process in self._plan:
-            value = values[name] if constant is _GIVEN else constant
-            out.append(value if process is None or value is None else process(value))
+        out = _converted(self._plan, values)
         return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
 
     def pq_parameters(self, values: dict[str, Any]) -> list[Any]:
         """The values in ``$n`` order (libpq's pipeline), after the types' bind processors."""
-        out = []
-        for name, constant, process in self._pq_plan:
-            value = values[name] if constant is _GIVEN else constant
-            out.append(value if process is None or value is None else process(value))
-        return out
+        return _converted(self._pq_plan, values)
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         if not self._results:
@@ -104,6 +95,18 @@ class _Compiled:
             if values[index] is not None:
                 values[index] = process(values[index])
         return tuple(values)
+
+
+def _converted(
+    plan: tuple[tuple[str, Any, Processor], ...], values: dict[str, Any]
+) -> list[Any]:
+    """Each planned parameter's value (the caller's, or the statement's own constant) after
+    its type's bind processor."""
+    out = []
+    for name, constant, process in plan:
+        value = values[name] if constant is _GIVEN else constant
+        out.append(value if process is None or value is None else process(value))
+    return out
 
 
 class Result:
@@ -314,13 +317,11 @@ class Prepared:
         constants = {n: by_name[n].value for n in names if not by_name[n].required}
         # each type as the dialect implements it (sqlite's DATETIME is text, for instance)
         binds = {n: by_name[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
-        columns = getattr(self.statement, "exported_columns", ())
+        columns = getattr(self.statement, "exported_columns", ())  # a SELECT's, or RETURNING's
         results = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
         )
-        found = _Compiled(  # a SELECT's columns, or RETURNING's: the statement has rows
-            compiled.string, names, positional, constants, binds, results, bool(columns)
-        )
+        found = _Compiled(compiled.string, names, positional, constants, binds, results)
         self._by_dialect[key] = found
         return found
 
