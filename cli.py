@@ -579,38 +579,41 @@ def claim(obj: dict[str, Any], task: int, user: str) -> None:
 
 
 @cli.command()
-@click.argument("task", type=_ID)
+@click.argument("tasks", nargs=-1, required=True, type=_ID, metavar="TASK...")
 @click.option("--user", envvar="REGFLOW_USER", required=True)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Decision data.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def complete(
-    obj: dict[str, Any], task: int, user: str, sets: tuple[str, ...], as_json: bool
+    obj: dict[str, Any], tasks: tuple[int, ...], user: str, sets: tuple[str, ...], as_json: bool
 ) -> None:
-    """Complete TASK, recording its working time."""
+    """Complete TASK, recording its working time; several TASKs: all of them or none."""
     from regflow.i18n import _
-    from regflow.services.applications import complete as complete_step
+    from regflow.services.applications import complete_all
     from regflow.services.formatting import label, working
     from regflow.services.values import parse_assignments
 
-    result = complete_step(_context(obj), task, user, parse_assignments(sets))
+    results = complete_all(_context(obj), tasks, user, parse_assignments(sets))
     if as_json:
-        _print_json(result)
+        _print_json(results[0] if len(results) == 1 else results)
         return
-    click.echo(
-        _("task {id} completed in {time}").format(
-            id=result.step_record_id, time=working(result.working_minutes)
-        )
-    )
-    if result.application_status == "completed":
+    for result in results:
         click.echo(
-            _("application {id} finished: {outcome}").format(
-                id=result.application_id, outcome=label(result.outcome)
+            _("task {id} completed in {time}").format(
+                id=result.step_record_id, time=working(result.working_minutes)
             )
         )
-    elif result.open_steps:
-        click.echo(_("next tasks: {tasks}").format(tasks=", ".join(map(str, result.open_steps))))
-    _echo_incidents(result.application_id, result.incidents)
+        if result.application_status == "completed":
+            click.echo(
+                _("application {id} finished: {outcome}").format(
+                    id=result.application_id, outcome=label(result.outcome)
+                )
+            )
+        elif result.open_steps:
+            click.echo(
+                _("next tasks: {tasks}").format(tasks=", ".join(map(str, result.open_steps)))
+            )
+        _echo_incidents(result.application_id, result.incidents)
 
 
 @cli.command()

@@ -123,6 +123,32 @@ def service_runner(url: str) -> Callable[[], int]:
     return one
 
 
+BATCH = 20  # tasks a head completes in one `regflow complete` (services/applications.py)
+
+
+def batch_runner(url: str, size: int = BATCH) -> Callable[[], int]:
+    """``size`` applications filed one by one (one transaction each, as applicants arrive), then
+    worked step by step, each wave of their open tasks completed in one transaction
+    (applications.complete_all, `regflow complete 11 12 13 ...`): the same completions as
+    :func:`service_runner` with one fsync for ``size`` of them. Returns the tasks completed."""
+    from regflow.services import applications
+    from regflow.services.processes import deploy
+
+    ctx = _context(url)
+    deploy(ctx, [MODEL])
+
+    def wave() -> int:
+        done, waiting = 0, [applications.start(ctx, KEY).open_steps for _ in range(size)]
+        while heads := [steps[0] for steps in waiting if steps]:
+            completed = iter(applications.complete_all(ctx, heads, "bench"))
+            waiting = [next(completed).open_steps if steps else [] for steps in waiting]
+            done += len(heads)
+        return done
+
+    wave.applications = size  # type: ignore[attr-defined]  # per call, for paired_rates
+    return wave
+
+
 def wal_pages(url: str, one: Callable[[], int], applications: int = 5) -> dict[str, float]:
     """Pages each transaction of the service layer writes to SQLite's WAL, counted in the WAL
     file itself: what every commit writes and fsyncs, a figure that, unlike a rate, does not
@@ -175,12 +201,16 @@ def paired_rates(
     totals = dict.fromkeys(runners, 0)
     for run in runners.values():
         run()  # warm caches (parsed spec, calendars, compiled statements)
+    calls = {  # a runner that works several applications per call is called fewer times
+        name: max(1, per_round // getattr(run, "applications", 1)) for name, run in runners.items()
+    }
     for _ in range(rounds):
         for name, run in runners.items():
             started, cpu = time.perf_counter(), time.process_time()
-            tasks = sum(run() for _ in range(per_round))
+            tasks = sum(run() for _ in range(calls[name]))
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-            samples[name].append((per_round / elapsed, tasks / elapsed, 1000 * cpu / tasks))
+            apps = calls[name] * getattr(run, "applications", 1)
+            samples[name].append((apps / elapsed, tasks / elapsed, 1000 * cpu / tasks))
             totals[name] += tasks
     return {
         name: {
@@ -188,7 +218,7 @@ def paired_rates(
             "tasks_per_s": statistics.median(t for _, t, _ in got),
             "cpu_ms_per_task": statistics.median(c for _, _, c in got),
             "rounds_tasks_per_s": [t for _, t, _ in got],
-            "applications": per_round * rounds,
+            "applications": calls[name] * getattr(runners[name], "applications", 1) * rounds,
             "tasks": totals[name],
         }
         for name, got in samples.items()
@@ -560,6 +590,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runners = {
         "sqlite": service_runner(sqlite_rate),
         "sqlite_no_fsync": service_runner(_no_fsync(_fresh_sqlite(folder, "rate-no-fsync"))),
+        "sqlite_batch": batch_runner(_fresh_sqlite(folder, "rate-batch")),
         "ceiling_spiff_alone": ceiling_runner(),
         "regflow_in_memory": in_memory_runner(),
     }
@@ -574,6 +605,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sqlite_vs_ceiling": ratio(rates, "sqlite", "ceiling_spiff_alone"),
         "sqlite_vs_no_fsync": ratio(rates, "sqlite", "sqlite_no_fsync"),
         "no_fsync_vs_ceiling": ratio(rates, "sqlite_no_fsync", "ceiling_spiff_alone"),
+        "batch_vs_ceiling": ratio(rates, "sqlite_batch", "ceiling_spiff_alone"),
+        "batch_vs_sqlite": ratio(rates, "sqlite_batch", "sqlite"),
+        "batch_size": BATCH,
         "in_memory_vs_ceiling": ratio(rates, "regflow_in_memory", "ceiling_spiff_alone"),
         "sqlite_tasks_vs_floor_commits": rates["sqlite"]["tasks_per_s"] / floor["commits_per_s"],
         "sqlite_wal_pages": wal_pages(sqlite_rate, runners["sqlite"]),
@@ -665,6 +699,13 @@ def _print(result: dict[str, Any], out: Path) -> None:
         f"{e['sqlite_no_fsync']['apps_per_s']:.0f}",
         f"{e['sqlite_no_fsync']['tasks_per_s']:.0f}",
         f"{e['no_fsync_vs_ceiling']:.0%} of ceiling; FULL = {e['sqlite_vs_no_fsync']:.0%} of it",
+    )
+    t.add_row(
+        f"SQLite WAL FULL, {e['batch_size']} tasks per `complete` (one transaction)",
+        f"{e['sqlite_batch']['apps_per_s']:.0f}",
+        f"{e['sqlite_batch']['tasks_per_s']:.0f}",
+        f"{e['batch_vs_ceiling']:.0%} of ceiling; {e['batch_vs_sqlite']:.2f}× one per "
+        f"transaction; CPU {e['sqlite_batch']['cpu_ms_per_task']:.2f} ms per task",
     )
     if "postgresql" in e:
         t.add_row(

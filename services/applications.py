@@ -9,6 +9,7 @@ the plain statements of store/records.py (the hot path: no ORM unit of work).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regflow.clock import zone
-from regflow.errors import NotFound, PermissionDenied, StateError, UsageError
+from regflow.errors import NotFound, PermissionDenied, RegflowError, StateError, UsageError
 from regflow.handlers.registry import Call, HandlerFailed, Runner, runner_for
 from regflow.i18n import _
 from regflow.services.context import Context
@@ -334,92 +335,132 @@ def complete(
 ) -> Completed:
     user = _check_user(user)
     now = ctx.now()
-    data = dict(data or {})
     with ctx.lean_transaction() as tx:
-        connection = tx.connection
-        locks = records.lock_for_completion(connection, step_record_id)
-        row = _open_step(ctx, locks.step if locks else None, step_record_id)
-        assert locks is not None  # _open_step raised NotFound otherwise
-        app = locks.application
-        if not locks.open_mode:  # services/users.py: roles, organisations, delegations
-            authorize_step(tx, row, user, "complete", is_open=False, app=app)
-        if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
-            raise PermissionDenied(
-                _("task {id} is claimed by {owner}, not by {user}").format(
-                    id=row.id, owner=row.claimed_by, user=user
-                )
+        completed = _complete_in(ctx, tx, step_record_id, user, dict(data or {}), now)
+    return completed()  # the new steps' ids are read after the commit (PostgreSQL's answers)
+
+
+def complete_all(
+    ctx: Context, step_record_ids: Sequence[int], user: str, data: dict[str, Any] | None = None
+) -> list[Completed]:
+    """Several tasks completed by one person in one transaction: all of them, or, if any one
+    cannot be (not found, not this person's, already done), none, with that task's error. Why:
+    a head signs a day's applications at once, and on SQLite every transaction is one fsync,
+    which costs more than the completion itself (bench/run.py), so forty signatures in one
+    commit are forty times fewer. Each task is still completed exactly as by :func:`complete`,
+    at the same instant, with the same decision data; two tasks of one application see each
+    other's changes."""
+    user = _check_user(user)
+    ids = list(step_record_ids)
+    if not ids:
+        raise UsageError(_("name at least one task to complete"))
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise UsageError(_("task {id} is named twice").format(id=twice[0]))
+    now = ctx.now()
+    try:
+        with ctx.lean_transaction() as tx:
+            if len(ids) > 1:
+                records.lock_for_completions(tx.connection, ids)  # in one order: no deadlock
+            completed = [_complete_in(ctx, tx, i, user, dict(data or {}), now) for i in ids]
+    except RegflowError as exc:
+        if len(ids) > 1:  # the one task's reason, and what became of the others
+            exc.message += "; " + _("nothing was completed ({n} tasks named)").format(n=len(ids))
+        raise
+    return [c() for c in completed]
+
+
+def _complete_in(
+    ctx: Context, tx: Tx, step_record_id: int, user: str, data: dict[str, Any], now: datetime
+) -> Callable[[], Completed]:
+    """One completion inside ``tx``; what it returns gives the result once ``tx`` committed."""
+    connection = tx.connection
+    locks = records.lock_for_completion(connection, step_record_id)
+    row = _open_step(ctx, locks.step if locks else None, step_record_id)
+    assert locks is not None  # _open_step raised NotFound otherwise
+    app = locks.application
+    if not locks.open_mode:  # services/users.py: roles, organisations, delegations
+        authorize_step(tx, row, user, "complete", is_open=False, app=app)
+    if row.status == StepStatus.CLAIMED.value and row.claimed_by != user:
+        raise PermissionDenied(
+            _("task {id} is claimed by {owner}, not by {user}").format(
+                id=row.id, owner=row.claimed_by, user=user
             )
-        process = cached(locks.source_hash) or loaded_by_id(
-            tx.session, app.definition_id, locks.source_hash
         )
-        step = process.regulation.steps[row.step_id]
-        missing = [i.name for i in step.inputs if i.name not in data]
-        if missing:
-            raise UsageError(
-                f"task {row.id} ('{step.name}') needs a decision: "
-                + ", ".join(f"--set {m}=..." for m in missing)
-            )
-        instance = engine.restore(
-            process, app.snapshot, key=(ctx.settings.database_url, app.id)
+    process = cached(locks.source_hash) or loaded_by_id(
+        tx.session, app.definition_id, locks.source_hash
+    )
+    step = process.regulation.steps[row.step_id]
+    missing = [i.name for i in step.inputs if i.name not in data]
+    if missing:
+        raise UsageError(
+            f"task {row.id} ('{step.name}') needs a decision: "
+            + ", ".join(f"--set {m}=..." for m in missing)
         )
-        open_before = instance.open_task_ids() - {row.task_uuid}
-        instance.complete(row.task_uuid, data)
-        runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
-        calendar = ctx.calendar(process.regulation.schedule_of(row.role))
-        claimed = row.claimed_at is not None
-        done = records.complete_step(
-            connection,
-            row,
-            user=user,
-            at=now,
-            claimed_by=row.claimed_by if claimed else user,
-            claimed_at=row.claimed_at if claimed else now,
-            working_minutes=calendar.working_minutes(row.ready_at, now),
-            outcome=data or None,
-        )
-        new_steps = _sync_steps(ctx, tx, app, instance, runs, now, open_before)
-        finish = _finished(ctx, app.accepted_at, instance, now)
-        records.save_application(
-            connection, app, snapshot=instance.snapshot(), data=instance.data, finish=finish
-        )
+    instance = engine.restore(
+        process, app.snapshot, key=(ctx.settings.database_url, app.id)
+    )
+    open_before = instance.open_task_ids() - {row.task_uuid}
+    instance.complete(row.task_uuid, data)
+    runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
+    calendar = ctx.calendar(process.regulation.schedule_of(row.role))
+    claimed = row.claimed_at is not None
+    done = records.complete_step(
+        connection,
+        row,
+        user=user,
+        at=now,
+        claimed_by=row.claimed_by if claimed else user,
+        claimed_at=row.claimed_at if claimed else now,
+        working_minutes=calendar.working_minutes(row.ready_at, now),
+        outcome=data or None,
+    )
+    new_steps = _sync_steps(ctx, tx, app, instance, runs, now, open_before)
+    finish = _finished(ctx, app.accepted_at, instance, now)
+    records.save_application(
+        connection, app, snapshot=instance.snapshot(), data=instance.data, finish=finish
+    )
+    _event(
+        tx,
+        now,
+        "step_completed",
+        user,
+        application_id=app.id,
+        step_record_id=row.id,
+        step=row.step_id,
+        data=data,
+        working_minutes=done.working_minutes,
+        change=(row.audited(), done.audited()),
+    )
+    if finish is not None:
         _event(
             tx,
             now,
-            "step_completed",
+            "application_finished",
             user,
             application_id=app.id,
-            step_record_id=row.id,
-            step=row.step_id,
-            data=data,
-            working_minutes=done.working_minutes,
-            change=(row.audited(), done.audited()),
+            outcome=finish.outcome,
+            change=(
+                {"status": app.status, "outcome": app.outcome},
+                {"status": ApplicationStatus.COMPLETED.value, "outcome": finish.outcome},
+            ),
         )
-        if finish is not None:
-            _event(
-                tx,
-                now,
-                "application_finished",
-                user,
-                application_id=app.id,
-                outcome=finish.outcome,
-                change=(
-                    {"status": app.status, "outcome": app.outcome},
-                    {"status": ApplicationStatus.COMPLETED.value, "outcome": finish.outcome},
-                ),
-            )
-        incidents = _record_failure(ctx, tx, app, failure, now)
-    # the new steps' ids are read after the commit: on PostgreSQL they come with its answers
-    return Completed(
-        step_record_id=row.id,
-        application_id=app.id,
-        working_minutes=done.working_minutes or 0,
-        application_status=(
-            ApplicationStatus.COMPLETED.value if finish else app.status
-        ),
-        outcome=finish.outcome if finish else app.outcome,
-        open_steps=new_steps.get(),
-        incidents=incidents,
-    )
+    incidents = _record_failure(ctx, tx, app, failure, now)
+
+    def result() -> Completed:
+        return Completed(
+            step_record_id=row.id,
+            application_id=app.id,
+            working_minutes=done.working_minutes or 0,
+            application_status=(
+                ApplicationStatus.COMPLETED.value if finish else app.status
+            ),
+            outcome=finish.outcome if finish else app.outcome,
+            open_steps=new_steps.get(),
+            incidents=incidents,
+        )
+
+    return result
 
 
 # --- Service steps and incidents (issue 12) -----------------------------------------------------

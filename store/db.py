@@ -134,7 +134,8 @@ def _translated() -> Iterator[None]:
             ) from None
         raise
     except OperationalError as exc:
-        if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+        text = str(exc).lower()
+        if "locked" in text or "could not serialize" in text or "deadlock detected" in text:
             raise ConflictError("the database is busy with another change; try again") from None
         raise ConfigError(f"database error: {str(exc.orig).splitlines()[0]}") from None
 

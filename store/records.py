@@ -20,10 +20,13 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
+    Integer,
     Select,
     Table,
     Update,
+    any_,
     bindparam,
     exists,
     func,
@@ -162,6 +165,22 @@ _LOCK_FOR_COMPLETION = Prepared(_completion_read().with_for_update(of=(_steps, _
 # audit head (store/audit.py ``known_head``) and the completion's event needs no read of its
 # own. PostgreSQL locks the head only when the event is appended, as late as it can.
 _READ_FOR_COMPLETION_AND_HEAD = Prepared(_completion_read(*HEAD_COLUMNS))
+
+# A batch of completions (services/applications.py complete_all) on PostgreSQL: all its steps,
+# then all their applications, each in id order, before any completion's own statements, so
+# that two batches, or a batch and a single completion, never wait on each other in a circle.
+# ORDER BY before FOR UPDATE: PostgreSQL locks the rows as they come out of the sort.
+_BATCH_IDS = bindparam("ids", type_=ARRAY(Integer))
+_LOCK_BATCH_STEPS = Prepared(
+    select(_steps.c.id).where(_steps.c.id == any_(_BATCH_IDS)).order_by(_steps.c.id)
+    .with_for_update()
+)
+_LOCK_BATCH_APPLICATIONS = Prepared(
+    select(_apps.c.id)
+    .where(_apps.c.id.in_(select(_steps.c.application_id).where(_steps.c.id == any_(_BATCH_IDS))))
+    .order_by(_apps.c.id)
+    .with_for_update()
+)
 
 _OPEN_STEPS = Prepared(
     select(*_STEP_COLUMNS)
@@ -305,6 +324,16 @@ def lock_for_completion(connection: Connection, step_id: int) -> CompletionLocks
         source_hash=found[-2],
         open_mode=bool(found[-1]),
     )
+
+
+def lock_for_completions(connection: Connection, step_ids: list[int]) -> None:
+    """Lock a batch's steps and applications up front, in one order (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE has serialised writers already). The answers are not waited for: the
+    completions' own locking reads come after them in the same pipeline."""
+    if connection.dialect.name == "sqlite":
+        return
+    _LOCK_BATCH_STEPS.run(connection, {"ids": step_ids})
+    _LOCK_BATCH_APPLICATIONS.run(connection, {"ids": step_ids})
 
 
 def open_steps(connection: Connection, application_id: int) -> list[StepRow]:

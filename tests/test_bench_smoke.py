@@ -33,6 +33,13 @@ def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
         assert len(engine[run]["rounds_tasks_per_s"]) == 3
         assert engine[run]["cpu_ms_per_task"] > 0, run
     assert 0 < engine["sqlite_vs_ceiling"] < 1
+    # the batched runner: each call files 20 applications and completes their tasks wave by
+    # wave, 20 per transaction; 3 apps per round is fewer than one call, so one call a round
+    assert engine["batch_size"] == 20
+    assert (engine["sqlite_batch"]["applications"], engine["sqlite_batch"]["tasks"]) == (
+        3 * 20, 3 * 20 * 5
+    )
+    assert engine["batch_vs_sqlite"] > 0 and engine["batch_vs_ceiling"] > 0
     assert engine["sqlite_vs_no_fsync"] > 0 and engine["no_fsync_vs_ceiling"] > 0
     # five applications counted in the WAL: each filed, then its five tasks completed, each
     # one transaction. Each transaction changes rows in at least six B-trees (steps,

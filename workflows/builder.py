@@ -56,6 +56,7 @@ SIZES = {
     "startEvent": (36, 36),
     "endEvent": (36, 36),
     "exclusiveGateway": (50, 50),
+    "parallelGateway": (50, 50),
     "userTask": (100, 80),
     "serviceTask": (100, 80),
     "intermediateCatchEvent": (36, 36),
@@ -293,6 +294,13 @@ class ProcessBuilder:
     ) -> Node:
         """An exclusive gateway (split or merge)."""
         return self._node("exclusiveGateway", lane, name, id, "Gateway", properties)
+
+    def parallel_gateway(
+        self, lane: Lane, name: str | None = None, id: str | None = None  # noqa: A002
+    ) -> Node:
+        """A parallel gateway: as a split, every outgoing path at once; as a join, waits for
+        them all."""
+        return self._node("parallelGateway", lane, name, id, "Gateway", None)
 
     def user_task(
         self,
