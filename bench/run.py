@@ -596,6 +596,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     if pg:
         runners["postgresql"] = service_runner(pg)
+        runners["postgresql_batch"] = batch_runner(pg)
     rates = paired_rates(runners, n, rounds=args.rounds)
     floor = storage_floor(_fresh_sqlite(folder, "floor"), n * 6)
     result["engine"] = {
@@ -616,6 +617,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         try:
             result["engine"]["pg_vs_sqlite"] = ratio(rates, "postgresql", "sqlite")
             result["engine"]["pg_vs_ceiling"] = ratio(rates, "postgresql", "ceiling_spiff_alone")
+            result["engine"]["pg_batch_vs_pg"] = ratio(rates, "postgresql_batch", "postgresql")
+            result["engine"]["pg_batch_vs_sqlite_batch"] = ratio(
+                rates, "postgresql_batch", "sqlite_batch"
+            )
             pg_big = _fresh_pg("reprojection")
             if pg_big:
                 try:
@@ -713,6 +718,14 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"{e['postgresql']['apps_per_s']:.0f}",
             f"{e['postgresql']['tasks_per_s']:.0f}",
             f"{e['pg_vs_sqlite']:.0%} of SQLite, {e['pg_vs_ceiling']:.0%} of ceiling",
+        )
+    if "postgresql_batch" in e:
+        t.add_row(
+            f"PostgreSQL, {e['batch_size']} tasks per `complete`",
+            f"{e['postgresql_batch']['apps_per_s']:.0f}",
+            f"{e['postgresql_batch']['tasks_per_s']:.0f}",
+            f"{e['pg_batch_vs_pg']:.2f}× one per transaction; "
+            f"{e['pg_batch_vs_sqlite_batch']:.0%} of SQLite's batches",
         )
     if "pg_parallel" in e:
         par = e["pg_parallel"]

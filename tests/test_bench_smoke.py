@@ -71,6 +71,10 @@ def test_bench_quick_run_on_postgresql_writes_its_figures(tmp_path: Path) -> Non
         pytest.skip("the bench reached no PostgreSQL at REGFLOW_BENCH_PG_URL")
     assert (engine["postgresql"]["applications"], engine["postgresql"]["tasks"]) == (3, 15)
     assert 0 < engine["pg_vs_sqlite"]
+    assert (engine["postgresql_batch"]["applications"], engine["postgresql_batch"]["tasks"]) == (
+        3 * 20, 3 * 20 * 5
+    )
+    assert engine["pg_batch_vs_pg"] > 0 and engine["pg_batch_vs_sqlite_batch"] > 0
     assert engine["pg_parallel"]["one"]["processes"] == 1
     assert engine["pg_parallel"]["two"]["processes"] == 2
     assert engine["pg_parallel"]["two_vs_one"] > 0
