@@ -189,3 +189,23 @@ def test_cli_completes_several_tasks_and_refuses_a_bad_batch_in_one_line(
     assert lines[0] == f"task {tasks[0]} completed in 20 min"
     assert lines[2] == f"task {tasks[1]} completed in 20 min"
     assert [line.startswith("next tasks: ") for line in lines] == [False, True, False, True]
+
+
+def test_head_cannot_slip_a_clerk_task_into_a_batch_of_his_own(
+    db_url: str, tmp_path: Path
+) -> None:
+    from regflow.errors import PermissionDenied
+    from regflow.services import users
+
+    ctx = context(db_url, at("2026-07-01 10:00"))
+    deploy(ctx, [three_step_model(tmp_path / "m.bpmn")])
+    users.add_user(ctx, "aigul", ["clerk"], "akimat-1")
+    users.add_user(ctx, "bolat", ["head"], "akimat-1")
+    registered = [applications.start(ctx, "three_steps", actor="aigul").open_steps[0]
+                  for _ in range(2)]
+    later = context(db_url, at("2026-07-01 10:20"))
+    (decide,) = applications.complete(later, registered[0], "aigul").open_steps
+    with pytest.raises(PermissionDenied, match="lane 'clerk'.*nothing was completed"):
+        applications.complete_all(later, [decide, registered[1]], "bolat", {"refuse": False})
+    assert {t.id for t in task_list(later)} == {decide, registered[1]}  # both still open
+    assert _completed_events(db_url) == 1
