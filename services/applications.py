@@ -9,6 +9,7 @@ the plain statements of store/records.py (the hot path: no ORM unit of work).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -354,7 +355,7 @@ def complete_all(
     ids = list(step_record_ids)
     if not ids:
         raise UsageError(_("name at least one task to complete"))
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+    twice = sorted(i for i, n in Counter(ids).items() if n > 1)
     if twice:
         raise UsageError(_("task {id} is named twice").format(id=twice[0]))
     now = ctx.now()
