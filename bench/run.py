@@ -10,7 +10,9 @@ ratio: these machines are shared and noisy, so absolute numbers travel badly.
   worked end to end through the service layer with full persistence (SQLite file in WAL mode
   with synchronous=FULL; then PostgreSQL when reachable), against SpiffWorkflow running the same
   process in memory with no persistence (the ceiling) and a bare SQLAlchemy insert-and-commit
-  loop on the same database (the storage floor).
+  loop on the same database (the storage floor). Beside them the same completions 20 to a
+  transaction, as `regflow complete` with several tasks sends a head's sitting (one fsync for
+  20 on SQLite).
 - task list: latency of the `tasks --role head` query (p50/p99, in process) at growing numbers of
   open applications; the per-size ratio shows whether it stays flat.
 - report: time of the steps view over growing numbers of step records.
