@@ -203,15 +203,15 @@ def paired_rates(
     totals = dict.fromkeys(runners, 0)
     for run in runners.values():
         run()  # warm caches (parsed spec, calendars, compiled statements)
-    calls = {  # a runner that works several applications per call is called fewer times
-        name: max(1, per_round // getattr(run, "applications", 1)) for name, run in runners.items()
-    }
+    # a runner that works several applications per call (batch_runner) is called fewer times
+    per_call = {name: getattr(run, "applications", 1) for name, run in runners.items()}
+    calls = {name: max(1, per_round // per_call[name]) for name in runners}
     for _ in range(rounds):
         for name, run in runners.items():
             started, cpu = time.perf_counter(), time.process_time()
             tasks = sum(run() for _ in range(calls[name]))
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-            apps = calls[name] * getattr(run, "applications", 1)
+            apps = calls[name] * per_call[name]
             samples[name].append((apps / elapsed, tasks / elapsed, 1000 * cpu / tasks))
             totals[name] += tasks
     return {
@@ -220,7 +220,7 @@ def paired_rates(
             "tasks_per_s": statistics.median(t for _, t, _ in got),
             "cpu_ms_per_task": statistics.median(c for _, _, c in got),
             "rounds_tasks_per_s": [t for _, t, _ in got],
-            "applications": calls[name] * getattr(runners[name], "applications", 1) * rounds,
+            "applications": calls[name] * per_call[name] * rounds,
             "tasks": totals[name],
         }
         for name, got in samples.items()

@@ -334,11 +334,7 @@ def claim(ctx: Context, step_record_id: int, user: str) -> StepRow:
 def complete(
     ctx: Context, step_record_id: int, user: str, data: dict[str, Any] | None = None
 ) -> Completed:
-    user = _check_user(user)
-    now = ctx.now()
-    with ctx.lean_transaction() as tx:
-        completed = _complete_in(ctx, tx, step_record_id, user, dict(data or {}), now)
-    return completed()  # the new steps' ids are read after the commit (PostgreSQL's answers)
+    return complete_all(ctx, [step_record_id], user, data)[0]
 
 
 def complete_all(
@@ -368,7 +364,7 @@ def complete_all(
         if len(ids) > 1:  # the one task's reason, and what became of the others
             exc.message += "; " + _("nothing was completed ({n} tasks named)").format(n=len(ids))
         raise
-    return [c() for c in completed]
+    return [c() for c in completed]  # the new steps' ids are read after the commit (PostgreSQL)
 
 
 def _complete_in(

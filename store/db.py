@@ -113,6 +113,9 @@ def _sessions(url: str) -> sessionmaker[Session]:
 
 
 _LOST_PREPARED = "26000"  # invalid_sql_statement_name: "prepared statement ... does not exist"
+# serialization_failure, deadlock_detected: by SQLSTATE, which a server whose messages are in
+# Russian or Kazakh (lc_messages) sends as well
+_TRY_AGAIN = frozenset({"40001", "40P01"})
 
 
 @contextmanager
@@ -134,8 +137,7 @@ def _translated() -> Iterator[None]:
             ) from None
         raise
     except OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "could not serialize" in text or "deadlock detected" in text:
+        if "locked" in str(exc).lower() or getattr(exc.orig, "sqlstate", None) in _TRY_AGAIN:
             raise ConflictError("the database is busy with another change; try again") from None
         raise ConfigError(f"database error: {str(exc.orig).splitlines()[0]}") from None
 
