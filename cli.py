@@ -454,6 +454,11 @@ def _print_comparison(rows: list[Any], as_json: bool) -> None:
 @click.option("--route", help="Route chosen at filing (provider, akim, sc, portal...).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Application data.")
 @click.option("--applicant", help="Applicant reference (IIN or name).")
+@click.option(
+    "--from", "from_file", metavar="FILE",
+    help="File many applications, one JSON object per line (route, applicant, data); "
+    "'-' reads standard input. All of them or none.",
+)
 @click.option("--version", "version", type=int, help="Start on this version (needs --reason).")
 @click.option("--reason", help="Why --version overrides the regulation in force (logged).")
 @click.option("--org", help="The provider's organisation (default: the filer's).")
@@ -466,6 +471,7 @@ def start(
     route: str | None,
     sets: tuple[str, ...],
     applicant: str | None,
+    from_file: str | None,
     version: int | None,
     reason: str | None,
     org: str | None,
@@ -473,41 +479,43 @@ def start(
     as_json: bool,
 ) -> None:
     """File an application on PROCESS, on the version in force at the filing instant."""
+    from regflow.errors import UsageError
     from regflow.i18n import _
     from regflow.services import applications
     from regflow.services.formatting import instant
+    from regflow.services.forms import read_forms
     from regflow.services.values import parse_assignments
 
     ctx = _context(obj)
-    result = applications.start(
-        ctx,
-        process,
-        route=route,
-        data=parse_assignments(sets),
-        applicant=applicant,
-        version=version,
-        actor=user,
-        reason=reason,
-        org=org,
+    data = parse_assignments(sets)
+    if from_file is None:
+        forms = [applications.ApplicationForm(route=route, data=data, applicant=applicant)]
+    elif applicant is not None:
+        raise UsageError(_("--from gives each application's applicant; leave out --applicant"))
+    else:
+        forms = read_forms(from_file, route=route, data=data)
+    results = applications.start_all(
+        ctx, process, forms, version=version, actor=user, reason=reason, org=org
     )
     if as_json:
-        _print_json(result, ctx.clock.tz)
+        _print_json(results if from_file is not None else results[0], ctx.clock.tz)
         return
     tz = ctx.clock.tz
-    click.echo(
-        _("application {id} started on {key} v{version} (route {route}); accepted {accepted}; "
-          "service deadline {deadline}").format(
-            id=result.application_id, key=result.process_key, version=result.version,
-            route=result.route or "—", accepted=instant(result.accepted_at, tz),
-            deadline=instant(result.deadline_at, tz),
+    for result in results:
+        click.echo(
+            _("application {id} started on {key} v{version} (route {route}); accepted {accepted}; "
+              "service deadline {deadline}").format(
+                id=result.application_id, key=result.process_key, version=result.version,
+                route=result.route or "—", accepted=instant(result.accepted_at, tz),
+                deadline=instant(result.deadline_at, tz),
+            )
         )
-    )
-    click.echo(
-        _("open tasks: {tasks}").format(
-            tasks=", ".join(map(str, result.open_steps)) or _("none")
+        click.echo(
+            _("open tasks: {tasks}").format(
+                tasks=", ".join(map(str, result.open_steps)) or _("none")
+            )
         )
-    )
-    _echo_incidents(result.application_id, result.incidents)
+        _echo_incidents(result.application_id, result.incidents)
 
 
 @cli.command()

@@ -129,10 +129,11 @@ BATCH = 20  # tasks a head completes in one `regflow complete` (services/applica
 
 
 def batch_runner(url: str, size: int = BATCH) -> Callable[[], int]:
-    """``size`` applications filed one by one (one transaction each, as applicants arrive), then
-    worked step by step, each wave of their open tasks completed in one transaction
-    (applications.complete_all, `regflow complete 11 12 13 ...`): the same completions as
-    :func:`service_runner` with one fsync for ``size`` of them. Returns the tasks completed."""
+    """``size`` applications filed in one transaction (applications.start_all, `regflow start
+    --from`, as the State Corporation hands a provider a batch), then worked step by step, each
+    wave of their open tasks completed in one transaction (applications.complete_all, `regflow
+    complete 11 12 13 ...`): the same filings and completions as :func:`service_runner` with one
+    fsync for ``size`` of them. Returns the tasks completed."""
     from regflow.services import applications
     from regflow.services.processes import deploy
 
@@ -140,7 +141,8 @@ def batch_runner(url: str, size: int = BATCH) -> Callable[[], int]:
     deploy(ctx, [MODEL])
 
     def wave() -> int:
-        done, waiting = 0, [applications.start(ctx, KEY).open_steps for _ in range(size)]
+        forms = [applications.ApplicationForm() for _ in range(size)]
+        done, waiting = 0, [s.open_steps for s in applications.start_all(ctx, KEY, forms)]
         while heads := [steps[0] for steps in waiting if steps]:
             completed = iter(applications.complete_all(ctx, heads, "bench"))
             waiting = [next(completed).open_steps if steps else [] for steps in waiting]

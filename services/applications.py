@@ -28,7 +28,7 @@ from regflow.services.formatting import instant
 from regflow.services.processes import cached, loaded, loaded_by_id
 from regflow.services.timers import sync_timers
 from regflow.services.users import authorize_step, filing_org
-from regflow.services.validity import definition_for_filing
+from regflow.services.validity import Filing, definition_for_filing
 from regflow.store import records
 from regflow.store.db import Tx
 from regflow.store.models import (
@@ -41,6 +41,7 @@ from regflow.store.models import (
 from regflow.store.records import ApplicationRef, ApplicationRow, StepRow
 from regflow.workflows import engine
 from regflow.workflows.engine import Instance, ServiceRun
+from regflow.workflows.loader import LoadedProcess
 from regflow.workflows.model import Regulation, Step
 from regflow.workflows.norms import NormUnit
 
@@ -167,6 +168,19 @@ def _finish_if_done(ctx: Context, app: Application, instance: Instance, now: dat
         app.working_minutes = finish.working_minutes
 
 
+@dataclass(frozen=True)
+class ApplicationForm:
+    """One application as it reaches the provider: its route, its data, who applies, and
+    where it came from (``file`` and ``line`` of `regflow start --from`), which an error about
+    it names."""
+
+    route: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    applicant: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
 def start(
     ctx: Context,
     process_key: str,
@@ -181,95 +195,158 @@ def start(
 ) -> Started:
     """File an application on the version in force today (services.validity); ``version``
     overrides that only with a ``reason``, which is logged."""
+    form = ApplicationForm(route=route, data=dict(data or {}), applicant=applicant)
+    return start_all(
+        ctx, process_key, [form], version=version, actor=actor, reason=reason, org=org
+    )[0]
+
+
+def start_all(
+    ctx: Context,
+    process_key: str,
+    forms: Sequence[ApplicationForm],
+    *,
+    version: int | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+    org: str | None = None,
+) -> list[Started]:
+    """Several applications filed in one transaction, all at the same instant on the same
+    version: all of them, or, if any one cannot be (a route the process lacks, say), none, with
+    that application's error. Why: a State Corporation branch or the e-gov portal hands a
+    provider a day's applications at once (`regflow start --from`), and on SQLite every
+    transaction is one fsync, which costs more than the filing itself (bench/run.py)."""
+    if not forms:
+        raise UsageError(_("no applications to file"))
     now = ctx.now()
-    with ctx.lean_transaction() as tx:
-        connection = tx.connection
-        state = records.filing_state(connection)  # one read for all a filing needs to know
-        if not state.open_mode or org:
-            org = filing_org(tx, actor, org, is_open=state.open_mode)  # services/users.py
-        filing = definition_for_filing(
-            ctx, tx, process_key, version=version, reason=reason, actor=actor,
-            versions=state.versions,
-        )
-        definition = filing.definition
-        process = loaded(definition, tx)
-        reg = process.regulation
-        if reg.routes:
-            route = route or reg.routes[0]
-            if route not in reg.routes:
-                raise UsageError(
-                    _("process '{key}' has no route '{route}' (routes: {routes})").format(
-                        key=process_key, route=route, routes=", ".join(reg.routes)
-                    )
-                )
-        elif route:
-            raise UsageError(
-                _("process '{key}' has no routes to choose from").format(key=process_key)
+    current: ApplicationForm | None = None  # the form being filed, which an error is about
+    try:
+        with ctx.lean_transaction() as tx:
+            connection = tx.connection
+            state = records.filing_state(connection)  # one read for all a filing needs to know
+            if not state.open_mode or org:
+                org = filing_org(tx, actor, org, is_open=state.open_mode)  # services/users.py
+            filing = definition_for_filing(
+                ctx, tx, process_key, version=version, reason=reason, actor=actor,
+                versions=state.versions,
             )
-        values = dict(data or {})
-        if route:
-            values["route"] = route
-        instance = engine.start(process, values)
-        runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
-        first_role = next((t.step.role for t in instance.ready_tasks()), None)
-        accepted_at = ctx.calendar(reg.schedule_of(first_role)).next_opening(now)
-        deadline_at, deadline_norm = _service_deadline(ctx, reg, route, accepted_at)
-        finish = _finished(ctx, accepted_at, instance, now)
-        status = ApplicationStatus.COMPLETED.value if finish else ApplicationStatus.RUNNING.value
-        outcome = finish.outcome if finish else None
-        snapshot = instance.snapshot()
-        app_data = instance.data
-        filed = {
-            "definition_id": definition.id,
-            "process_key": definition.key,
-            "route": route,
-            "applicant": applicant,
-            "status": status,
-            "outcome": outcome,
-            "data": app_data,
-            "snapshot": snapshot,
-            "lock_version": 1,
-            "filed_at": now,
-            "accepted_at": accepted_at,
-            "finished_at": finish.at if finish else None,
-            "deadline_at": deadline_at,
-            "deadline_norm": deadline_norm,
-            "working_minutes": finish.working_minutes if finish else None,
-            "org": org,
-        }
-        app_id = records.insert_application(connection, filed, application_id=state.application_id)
-        app = ApplicationRow(
-            id=app_id, definition_id=definition.id, process_key=definition.key, route=route,
-            status=status, outcome=outcome, data=app_data, snapshot=snapshot, lock_version=1,
-            accepted_at=accepted_at, deadline_at=deadline_at, org=org,
+            process = loaded(filing.definition, tx)
+            ids: list[int | None] = [state.application_id]
+            if len(forms) > 1:
+                ids += records.next_application_ids(connection, len(forms) - 1)
+            started = []
+            for current, app_id in zip(forms, ids, strict=True):
+                started.append(
+                    _start_in(ctx, tx, filing, process, current, app_id, org, actor, now)
+                )
+            current = None  # an error from here on (the commit's) is no one form's
+    except RegflowError as exc:
+        if current is not None and current.file and not exc.file:
+            exc.file, exc.line = current.file, current.line
+        if len(forms) > 1:  # the one application's reason, and what became of the others
+            exc.message += "; " + _("nothing was filed ({n} applications given)").format(
+                n=len(forms)
+            )
+        raise
+    return [s() for s in started]  # the new steps' ids are read after the commit (PostgreSQL)
+
+
+def _start_in(
+    ctx: Context,
+    tx: Tx,
+    filing: Filing,
+    process: LoadedProcess,
+    form: ApplicationForm,
+    application_id: int | None,
+    org: str | None,
+    actor: str | None,
+    now: datetime,
+) -> Callable[[], Started]:
+    """One filing inside ``tx``; what it returns gives the result once ``tx`` committed.
+    ``application_id``: the id taken from PostgreSQL's sequence, or None (SQLite gives it)."""
+    definition = filing.definition
+    reg = process.regulation
+    route = form.route
+    if reg.routes:
+        route = route or reg.routes[0]
+        if route not in reg.routes:
+            raise UsageError(
+                _("process '{key}' has no route '{route}' (routes: {routes})").format(
+                    key=definition.key, route=route, routes=", ".join(reg.routes)
+                )
+            )
+    elif route:
+        raise UsageError(
+            _("process '{key}' has no routes to choose from").format(key=definition.key)
         )
-        engine.keep(instance, (ctx.settings.database_url, app_id), snapshot)
-        filing.log(tx, app_id)
-        new_steps = _sync_steps(ctx, tx, app, instance, runs, now, open_before=set())
-        _event(
-            tx,
-            now,
-            "application_started",
-            actor,
-            application_id=app_id,
-            process=definition.key,
-            version=definition.version,
-            route=route,
-            data=values,
-            change=(None, {"status": status, "outcome": outcome}),
-        )
-        incidents = _record_failure(ctx, tx, app, failure, now)
-    # the new steps' ids are read after the commit: on PostgreSQL they come with its answers
-    return Started(
+    values = dict(form.data)
+    if route:
+        values["route"] = route
+    instance = engine.start(process, values)
+    runs, failure = _advance(ctx, instance)  # a failing system step waits on an incident
+    first_role = next((t.step.role for t in instance.ready_tasks()), None)
+    accepted_at = ctx.calendar(reg.schedule_of(first_role)).next_opening(now)
+    deadline_at, deadline_norm = _service_deadline(ctx, reg, route, accepted_at)
+    finish = _finished(ctx, accepted_at, instance, now)
+    status = ApplicationStatus.COMPLETED.value if finish else ApplicationStatus.RUNNING.value
+    outcome = finish.outcome if finish else None
+    snapshot = instance.snapshot()
+    app_data = instance.data
+    filed = {
+        "definition_id": definition.id,
+        "process_key": definition.key,
+        "route": route,
+        "applicant": form.applicant,
+        "status": status,
+        "outcome": outcome,
+        "data": app_data,
+        "snapshot": snapshot,
+        "lock_version": 1,
+        "filed_at": now,
+        "accepted_at": accepted_at,
+        "finished_at": finish.at if finish else None,
+        "deadline_at": deadline_at,
+        "deadline_norm": deadline_norm,
+        "working_minutes": finish.working_minutes if finish else None,
+        "org": org,
+    }
+    connection = tx.connection
+    app_id = records.insert_application(connection, filed, application_id=application_id)
+    app = ApplicationRow(
+        id=app_id, definition_id=definition.id, process_key=definition.key, route=route,
+        status=status, outcome=outcome, data=app_data, snapshot=snapshot, lock_version=1,
+        accepted_at=accepted_at, deadline_at=deadline_at, org=org,
+    )
+    engine.keep(instance, (ctx.settings.database_url, app_id), snapshot)
+    filing.log(tx, app_id)
+    new_steps = _sync_steps(ctx, tx, app, instance, runs, now, open_before=set())
+    _event(
+        tx,
+        now,
+        "application_started",
+        actor,
         application_id=app_id,
-        process_key=definition.key,
+        process=definition.key,
         version=definition.version,
         route=route,
-        accepted_at=accepted_at,
-        deadline_at=deadline_at,
-        open_steps=new_steps.get(),
-        incidents=incidents,
+        data=values,
+        change=(None, {"status": status, "outcome": outcome}),
     )
+    incidents = _record_failure(ctx, tx, app, failure, now)
+
+    def result() -> Started:
+        return Started(
+            application_id=app_id,
+            process_key=definition.key,
+            version=definition.version,
+            route=route,
+            accepted_at=accepted_at,
+            deadline_at=deadline_at,
+            open_steps=new_steps.get(),
+            incidents=incidents,
+        )
+
+    return result
 
 
 def _open_step(ctx: Context, row: StepRow | None, step_record_id: int) -> StepRow:

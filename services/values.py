@@ -39,13 +39,7 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep:
             raise UsageError(_("expected key=value, got {text}").format(text=repr(pair[:60])))
-        if not _KEY.match(key):
-            raise UsageError(
-                _("{name} is not a valid name (letters, digits and _, not starting with a digit)")
-                .format(name=repr(key[:60]))
-            )
-        if key in RESERVED:
-            raise UsageError(_("'{key}' is set by regflow itself (use --route)").format(key=key))
+        check_name(key)
         if len(value) > MAX_VALUE:
             raise UsageError(
                 _("the value of '{key}' is longer than {limit} characters").format(
@@ -54,3 +48,29 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
             )
         data[key] = parse_value(value)
     return data
+
+
+def check_data(data: Any) -> dict[str, Any]:
+    """Application data given as JSON (`regflow start --from`): the same names and the same
+    size limit as ``--set`` pairs; the values stay as JSON typed them."""
+    if not isinstance(data, dict):
+        raise UsageError(_("application data must be a JSON object of names and values"))
+    for key, value in data.items():
+        check_name(key)
+        if len(json.dumps(value, ensure_ascii=False)) > MAX_VALUE:
+            raise UsageError(
+                _("the value of '{key}' is longer than {limit} characters").format(
+                    key=key, limit=MAX_VALUE
+                )
+            )
+    return data
+
+
+def check_name(key: str) -> None:
+    if not _KEY.match(key):
+        raise UsageError(
+            _("{name} is not a valid name (letters, digits and _, not starting with a digit)")
+            .format(name=repr(key[:60]))
+        )
+    if key in RESERVED:
+        raise UsageError(_("'{key}' is set by regflow itself (use --route)").format(key=key))

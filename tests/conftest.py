@@ -105,7 +105,9 @@ class Cli:
         self.url = url
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, at: str | None = None, expect: int | None = 0) -> Result:
+    def __call__(
+        self, *args: str, at: str | None = None, expect: int | None = 0, input: str | None = None
+    ) -> Result:
         from regflow.cli import cli
 
         env = {
@@ -114,7 +116,9 @@ class Cli:
             "REGFLOW_DEBUG": "",
             "REGFLOW_LANG": "en",  # English whatever the machine's locale; --lang overrides
         }
-        result = self.runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        result = self.runner.invoke(
+            cli, list(args), env=env, catch_exceptions=False, input=input
+        )
         if expect is not None:
             assert result.exit_code == expect, (result.output, result.stderr)
         return result
