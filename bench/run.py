@@ -807,8 +807,10 @@ def _print(result: dict[str, Any], out: Path) -> None:
         runs = result["instructions"]["runs"]
         console.print(
             "instructions per task (cachegrind): service layer on SQLite without fsync "
-            f"{runs['sqlite_no_fsync']['instructions_per_task'] / 1e6:.2f} M, regflow's engine "
-            f"in memory {runs['regflow_in_memory']['instructions_per_task'] / 1e6:.2f} M, "
+            f"{runs['sqlite_no_fsync']['instructions_per_task'] / 1e6:.2f} M (in batches of "
+            f"{BATCH} {runs['sqlite_batch_no_fsync']['instructions_per_task'] / 1e6:.2f} M), "
+            f"regflow's engine in memory "
+            f"{runs['regflow_in_memory']['instructions_per_task'] / 1e6:.2f} M, "
             f"SpiffWorkflow alone {runs['ceiling_spiff_alone']['instructions_per_task'] / 1e6:.2f}"
             f" M ({result['instructions']['ceiling_vs_sqlite_no_fsync']:.0%} of the service "
             "layer's)"
