@@ -10,9 +10,10 @@ ratio: these machines are shared and noisy, so absolute numbers travel badly.
   worked end to end through the service layer with full persistence (SQLite file in WAL mode
   with synchronous=FULL; then PostgreSQL when reachable), against SpiffWorkflow running the same
   process in memory with no persistence (the ceiling) and a bare SQLAlchemy insert-and-commit
-  loop on the same database (the storage floor). Beside them the same completions 20 to a
-  transaction, as `regflow complete` with several tasks sends a head's sitting (one fsync for
-  20 on SQLite).
+  loop on the same database (the storage floor). Beside them the same filings and completions
+  20 to a transaction, as `regflow start --from` files a batch handed on by the State
+  Corporation and `regflow complete` with several tasks a head's sitting (one fsync for 20 on
+  SQLite).
 - task list: latency of the `tasks --role head` query (p50/p99, in process) at growing numbers of
   open applications; the per-size ratio shows whether it stays flat.
 - report: time of the steps view over growing numbers of step records.
@@ -710,7 +711,8 @@ def _print(result: dict[str, Any], out: Path) -> None:
         f"{e['no_fsync_vs_ceiling']:.0%} of ceiling; FULL = {e['sqlite_vs_no_fsync']:.0%} of it",
     )
     t.add_row(
-        f"SQLite WAL FULL, {e['batch_size']} tasks per `complete` (one transaction)",
+        f"SQLite WAL FULL, {e['batch_size']} per `start --from` and per `complete` "
+        "(one transaction each)",
         f"{e['sqlite_batch']['apps_per_s']:.0f}",
         f"{e['sqlite_batch']['tasks_per_s']:.0f}",
         f"{e['batch_vs_ceiling']:.0%} of ceiling; {e['batch_vs_sqlite']:.2f}× one per "
@@ -725,7 +727,7 @@ def _print(result: dict[str, Any], out: Path) -> None:
         )
     if "postgresql_batch" in e:
         t.add_row(
-            f"PostgreSQL, {e['batch_size']} tasks per `complete`",
+            f"PostgreSQL, {e['batch_size']} per `start --from` and per `complete`",
             f"{e['postgresql_batch']['apps_per_s']:.0f}",
             f"{e['postgresql_batch']['tasks_per_s']:.0f}",
             f"{e['pg_batch_vs_pg']:.2f}× one per transaction; "
