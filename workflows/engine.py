@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -117,6 +119,24 @@ def _ready_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return found
 
 
+_WAITING = TaskState.WAITING
+_state_of = attrgetter("_state")
+
+
+def _update_waiting_tasks(workflow: BpmnWorkflow) -> None:
+    """SpiffWorkflow's ``update_waiting_tasks``, run only when some task is WAITING (a join
+    waiting for its other paths, a timer or a message), and so with the same effect. Why:
+    SpiffWorkflow calls it after every task that completes, and it walks the whole tree through
+    its general iterator to find the WAITING tasks, of which a regulation's straight chain of
+    steps has none: that walk was a fifth of regflow's engine work per completion
+    (bench/instructions.py). Whether any task waits is one pass over the workflow's table of
+    tasks, in C; if one does, SpiffWorkflow's own method runs as it would have
+    (tests/workflows/test_engine.py runs every model both ways and compares every task's state
+    after every step)."""
+    if _WAITING in map(_state_of, workflow.tasks.values()):
+        type(workflow).update_waiting_tasks(workflow)
+
+
 class Instance:
     """One application's workflow, between a restore and a snapshot."""
 
@@ -125,6 +145,10 @@ class Instance:
     ) -> None:
         self.process = process
         self.workflow = workflow
+        # this workflow's own, in front of its class's: see _update_waiting_tasks (its
+        # subprocesses, which SpiffWorkflow creates itself, keep SpiffWorkflow's)
+        update = partial(_update_waiting_tasks, workflow)
+        workflow.update_waiting_tasks = update  # type: ignore[method-assign]
         self.key = key  # see restore(): the live workflow is kept under it after a snapshot
         # The READY tasks as the last scan of the tree found them (advance() scans anyway):
         # every caller after it (step rows, data, the next completion) reads this list

@@ -2,7 +2,9 @@
 what SpiffWorkflow's ``get_tasks(state=READY)`` finds, in the same order, at every step: every
 model of processes/ on every route, a parallel split and join, a long rework loop, and timers
 waiting and firing. The order matters: it decides which engine task runs first and
-in which order new steps get their rows."""
+in which order new steps get their rows. Likewise the engine's gate in front of SpiffWorkflow's
+``update_waiting_tasks`` (``_update_waiting_tasks``) leaves every task in the state
+SpiffWorkflow's own method leaves it, in the same models."""
 
 from __future__ import annotations
 
@@ -194,3 +196,133 @@ def test_ready_walk_matches_spiffs_while_timers_wait_and_fire(
         instance.advance(lambda step, data: {})
     _assert_same_walk(instance.workflow)
     assert fired >= 1
+
+
+# --- the gate in front of SpiffWorkflow's update_waiting_tasks ----------------------------------
+
+
+def _states(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
+    """Every task's spec and state: what two runs of one model must agree on (their task ids
+    are random)."""
+    return sorted(
+        (t.task_spec.name, TaskState.get_name(t.state)) for t in workflow.tasks.values()
+    )
+
+
+def _spiffs_own(instance: engine.Instance) -> engine.Instance:
+    """The instance with SpiffWorkflow's own update_waiting_tasks, its class's, again."""
+    del instance.workflow.update_waiting_tasks
+    assert "update_waiting_tasks" not in vars(instance.workflow)
+    return instance
+
+
+@pytest.mark.parametrize(("path", "route"), CASES, ids=[f"{p.stem}-{r}" for p, r in CASES])
+def test_waiting_gate_leaves_every_task_as_spiff_would_at_every_step_of_every_route(
+    path: Path, route: str | None
+) -> None:
+    process = library_process(path)
+    reg = process.regulation
+    answers = filing_answers(reg, route)
+    run = runner_for("local", filing_instant(reg).date())
+    gated, plain = engine.start(process, answers), _spiffs_own(engine.start(process, answers))
+    for instance in (gated, plain):
+        instance.advance(run)
+    steps = 0
+    while ready := gated.ready_tasks():
+        assert [r.step.id for r in plain.ready_tasks()] == [r.step.id for r in ready]
+        decisions = default_decisions(reg, ready[0].step.inputs, route)
+        gated.complete(ready[0].task_id, decisions)
+        plain.complete(plain.ready_tasks()[0].task_id, decisions)
+        assert _states(gated.workflow) == _states(plain.workflow)
+        for instance in (gated, plain):
+            instance.advance(run)
+        assert _states(gated.workflow) == _states(plain.workflow)
+        steps += 1
+        assert steps < 100
+    assert plain.ready_tasks() == [] and gated.completed and plain.completed
+
+
+def _gated(workflow: BpmnWorkflow) -> BpmnWorkflow:
+    from functools import partial
+
+    workflow.update_waiting_tasks = partial(  # type: ignore[method-assign]
+        engine._update_waiting_tasks, workflow
+    )
+    return workflow
+
+
+@pytest.mark.parametrize("pick", [0, 1, 2])
+def test_waiting_gate_leaves_a_parallel_join_as_spiff_would(pick: int) -> None:
+    gated = _gated(_spiff_workflow(_PARALLEL, "parallel.bpmn"))
+    plain = _spiff_workflow(_PARALLEL, "parallel.bpmn")
+    moves = 0
+    while True:
+        for workflow in (gated, plain):
+            workflow.do_engine_steps()
+        assert _states(gated) == _states(plain)
+        ready = [w.get_tasks(state=TaskState.READY, manual=True) for w in (gated, plain)]
+        if not ready[0]:
+            break
+        names = [[t.task_spec.name for t in r] for r in ready]
+        assert names[0] == names[1]
+        for tasks in ready:
+            tasks[pick % len(tasks)].run()
+        moves += 1
+    # a, b, c, b2 and last: five people's tasks; the join waited for the last of its paths
+    assert moves == 5 and gated.is_completed() and plain.is_completed()
+
+
+@pytest.mark.parametrize("make", TIMER_MODELS, ids=TIMER_MODEL_IDS)
+def test_waiting_gate_leaves_timers_as_spiff_would(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    _, gated, route = started(make, tmp_path)
+    process, plain, _ = started(make, tmp_path)
+    _spiffs_own(plain)
+    reg = process.regulation
+    fired = 0
+    for _ in range(30):
+        assert _states(gated.workflow) == _states(plain.workflow)
+        waiting = [timers.waiting_timers(i.workflow) for i in (gated, plain)]
+        assert [w.event_id for w in waiting[0]] == [w.event_id for w in waiting[1]]
+        if waiting[0]:
+            for instance, found in zip((gated, plain), waiting, strict=True):
+                timers.fire(instance.workflow, found[0].task_id)
+            fired += 1
+        elif ready := gated.ready_tasks():
+            decisions = default_decisions(reg, ready[0].step.inputs, route)
+            gated.complete(ready[0].task_id, decisions)
+            plain.complete(plain.ready_tasks()[0].task_id, decisions)
+        else:
+            break
+        for instance in (gated, plain):
+            instance.advance(lambda step, data: {})
+    assert _states(gated.workflow) == _states(plain.workflow) and fired >= 1
+
+
+def test_spiffs_walk_for_waiting_tasks_runs_only_while_a_task_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walks: list[int] = []
+    own = BpmnWorkflow.update_waiting_tasks
+
+    def counted(workflow: BpmnWorkflow) -> None:
+        walks.append(sum(t.state == TaskState.WAITING for t in workflow.tasks.values()))
+        own(workflow)
+
+    monkeypatch.setattr(BpmnWorkflow, "update_waiting_tasks", counted)
+    straight = _gated(_spiff_workflow(_LOOP, "loop.bpmn"))  # no join, no timer: nothing waits
+    straight.do_engine_steps()
+    for rounds in (1, 40):
+        task = straight.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data["rounds"] = rounds
+        task.run()
+        straight.do_engine_steps()
+    assert straight.is_completed() and walks == []
+    joined = _gated(_spiff_workflow(_PARALLEL, "parallel.bpmn"))
+    joined.do_engine_steps()
+    while ready := joined.get_tasks(state=TaskState.READY, manual=True):
+        ready[0].run()
+        joined.do_engine_steps()
+    assert joined.is_completed()
+    assert walks and all(n >= 1 for n in walks)  # each walk found the waiting join
