@@ -102,6 +102,10 @@ OPEN_STEPS_WHERE = text(
 # (migration 0011): the same rule, the same literal.
 _DONE_BY_PEOPLE = (StepStatus.COMPLETED.value, "user")  # (status, kind)
 DONE_BY_PEOPLE_WHERE = text("status = '{}' AND kind = '{}'".format(*_DONE_BY_PEOPLE))
+# A person's task list asks for the open steps they hold (claimed_by = ?), which implies
+# claimed_by IS NOT NULL to both planners: the person's index keeps no entry for the steps no
+# one holds yet, the most of the open work (migration 0012).
+HELD_STEPS_WHERE = text(f"{OPEN_STEPS_WHERE.text} AND claimed_by IS NOT NULL")
 
 
 _OPEN_INLINE: list[ColumnElement[str]] = [literal_column(f"'{s}'") for s in OPEN_STEP_STATUSES]
@@ -181,11 +185,12 @@ class StepRecord(Base):
     __table_args__ = (
         # Task lists read one status at a time in due order (services/queries.py), so each of
         # these serves an ordered, LIMITed index range scan whatever the table's size. They
-        # hold open steps only: a query must say is_open_step() to use them.
+        # hold open steps only: a query must say is_open_step() to use them; the person's
+        # index only the open steps someone holds, which claimed_by = ? says.
         Index("ix_steps_role_status_due", "role", "status", "due_at", "id",
               sqlite_where=OPEN_STEPS_WHERE, postgresql_where=OPEN_STEPS_WHERE),
         Index("ix_steps_user_status_due", "claimed_by", "status", "due_at", "id",
-              sqlite_where=OPEN_STEPS_WHERE, postgresql_where=OPEN_STEPS_WHERE),
+              sqlite_where=HELD_STEPS_WHERE, postgresql_where=HELD_STEPS_WHERE),
         Index("ix_steps_status_due", "status", "due_at", "id",
               sqlite_where=OPEN_STEPS_WHERE, postgresql_where=OPEN_STEPS_WHERE),
         # The reports aggregate people's completed steps per process and step (services/

@@ -205,3 +205,6 @@ def test_every_read_of_open_steps_walks_an_index_of_open_steps_never_the_table(
             plan = query_plan(connection, sql, parameters)
             assert "INDEX ix_steps_" in plan and "_status_due" in plan, (sql, plan)
             assert "SCAN steps" not in plan, (sql, plan)
+            if "steps.claimed_by = " in sql and "LIMIT" in sql:  # the person's task list
+                # its index holds held steps only (migration 0012): claimed_by = ? says so
+                assert "INDEX ix_steps_user_status_due" in plan, (sql, plan)
