@@ -586,6 +586,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
     ]
     folder = Path(tempfile.mkdtemp(prefix="regflow-bench-"))
+    try:
+        result = _measure(args, n, sizes, folder)
+    finally:  # its databases go, a million applications' among them (some 2 GB)
+        shutil.rmtree(folder, ignore_errors=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    _print(result, out)
+    return result
+
+
+def _measure(args: argparse.Namespace, n: int, sizes: list[int], folder: Path) -> dict[str, Any]:
+    """Every figure of a run, its databases in ``folder``."""
     result: dict[str, Any] = {
         "machine": machine(pg_url=None if args.no_pg else PG_URL),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -680,10 +693,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "worker_once": cli_peak_rss(big, "worker", "--once"),
     }
     result["startup"] = startup()
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    _print(result, out)
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,18 @@ from bench.run import main
 from tests.conftest import _PG_REASON
 
 
-def test_bench_quick_run_writes_every_figure(tmp_path: Path) -> None:
+def test_bench_quick_run_writes_every_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"  # where the run makes its databases (tempfile's folder)
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     result = main([
         "--quick", "--no-pg", "--apps", "3", "--rounds", "3", "--sizes", "30,60",
         "--out", str(tmp_path),
     ])
     (written,) = tmp_path.glob("bench-*.json")
+    assert list(scratch.iterdir()) == []  # its databases went with it
     assert json.loads(written.read_text(encoding="utf-8"))["engine"] == result["engine"]
     engine = result["engine"]
     import sqlite3
