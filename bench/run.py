@@ -17,6 +17,8 @@ ratio: these machines are shared and noisy, so absolute numbers travel badly.
 - task list: latency of the `tasks --role head` query (p50/p99, in process) at growing numbers of
   open applications; the per-size ratio shows whether it stays flat.
 - report: time of the steps view over growing numbers of step records.
+- growth: at each size, what a step costs through the service layer on that database (time,
+  CPU and WAL pages per transaction), beside the smallest size's.
 - memory: peak RSS of a CLI call (`regflow tasks --role head`) and of `regflow worker --once`
   on the biggest database.
 - PostgreSQL: the rate of one process and of two processes working together.
@@ -179,6 +181,32 @@ def wal_pages(url: str, one: Callable[[], int], applications: int = 5) -> dict[s
     # a few hundred pages stay below the automatic checkpoint, which would start it over
     frames = (os.path.getsize(f"{path}-wal") - 32) // (24 + page)
     return {"transactions": transactions, "pages_per_transaction": frames / transactions}
+
+
+def completion_cost(
+    url: str, one: Callable[[], int], applications: int, rounds: int = 3
+) -> dict[str, float]:
+    """What a step costs at this size: applications filed and worked to their end through the
+    service layer on the big database itself (each filing and completion one transaction, WAL
+    with synchronous=FULL), timed in ``rounds`` of ``applications``, and the WAL pages a
+    transaction writes there. The pages grow with the depth of the B-trees a step changes, not
+    with the machine's load, so they show O(1) or not where the times are noisy. Every
+    application measured stays in the database, finished: ``applications_added``."""
+    one()  # a warm-up: the statements compiled, the indexes' right edges in the page cache
+    wall, cpu = [], []
+    for _ in range(rounds):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        tasks = sum(one() for _ in range(applications))
+        wall.append((time.perf_counter() - started) * 1000 / tasks)
+        cpu.append((time.process_time() - cpu_started) * 1000 / tasks)
+    counted = 5  # applications whose transactions' WAL pages are counted
+    pages = wal_pages(url, one, counted)
+    return {
+        "ms_per_task": statistics.median(wall),
+        "cpu_ms_per_task": statistics.median(cpu),
+        "wal_pages_per_transaction": pages["pages_per_transaction"],
+        "applications_added": 1 + rounds * applications + counted,
+    }
 
 
 def _no_fsync(url: str) -> str:
@@ -670,6 +698,7 @@ def _measure(args: argparse.Namespace, n: int, sizes: list[int], folder: Path) -
     growth = []
     big = _fresh_sqlite(folder, "big")
     _record_calendar_baseline(big)
+    worker = service_runner(big)  # a clerk's steps on the big database, at each size
     seeded = 0
     for size in sizes:
         seconds = seed(big, size - seeded)
@@ -683,10 +712,13 @@ def _measure(args: argparse.Namespace, n: int, sizes: list[int], folder: Path) -
             row["steps_report"] = report
         if size <= REPROJECT_UP_TO:
             row["reprojection"] = reprojection_time(big)
+        row["completion"] = completion_cost(big, worker, max(1, n // 10))
         growth.append(row)
     base = growth[0]["tasks_role_head"]["p50_ms"]
+    step_base = growth[0]["completion"]["ms_per_task"]
     for row in growth:
         row["tasks_p50_vs_smallest"] = row["tasks_role_head"]["p50_ms"] / base
+        row["completion_vs_smallest"] = row["completion"]["ms_per_task"] / step_base
     result["growth"] = growth
     result["memory"] = {
         "cli_tasks_role_head": cli_peak_rss(big, "tasks", "--role", "head", "--json"),
@@ -780,11 +812,14 @@ def _print(result: dict[str, Any], out: Path) -> None:
         "report p50 ms",
         "report ms per 1k records",
         "re-projection s (per 1k apps)",
+        "a step: ms (CPU), vs smallest",
+        "WAL pages per transaction",
     ):
         g.add_column(col)
     for row in result["growth"]:
         report = row.get("steps_report")
         moved = row.get("reprojection")
+        step = row["completion"]
         g.add_row(
             str(row["open_applications"]),
             str(row["step_records"]),
@@ -796,6 +831,9 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"{1000 * report['p50_ms'] / row['step_records']:.3f}" if report else "—",
             f"{moved['seconds']:.1f} ({1000 * moved['seconds'] / row['open_applications']:.3f})"
             if moved else "—",
+            f"{step['ms_per_task']:.2f} ({step['cpu_ms_per_task']:.2f}), "
+            f"{row['completion_vs_smallest']:.2f}×",
+            f"{step['wal_pages_per_transaction']:.1f}",
         )
     console = Console(width=120)
     mc = result["machine"]

@@ -54,9 +54,20 @@ def test_bench_quick_run_writes_every_figure(
     assert engine["sqlite_wal_pages"]["transactions"] == 5 * (1 + 5)
     assert engine["sqlite_wal_pages"]["pages_per_transaction"] >= 6
     assert [row["open_applications"] for row in result["growth"]] == [30, 60]
+    # at each size a step's cost is measured on that database itself: applications filed and
+    # worked to their end there (a warm-up, three rounds of max(1, 3 // 10) = 1, and five whose
+    # transactions' WAL pages are counted: 9), each leaving its five completed steps behind
+    growth = result["growth"]
+    assert [row["completion"]["applications_added"] for row in growth] == [1 + 3 * 1 + 5] * 2
+    for row in growth:
+        step = row["completion"]
+        assert step["ms_per_task"] > 0 and step["cpu_ms_per_task"] > 0
+        assert step["wal_pages_per_transaction"] >= 6  # as the rate's count, above
+    assert growth[0]["completion_vs_smallest"] == 1 and growth[1]["completion_vs_smallest"] > 0
     # each seeded application has one open step, and two of every three one completed step
-    # before it (roles round-robin: clerk, head, officer)
-    assert [row["step_records"] for row in result["growth"]] == [30 + 20, 60 + 40]
+    # before it (roles round-robin: clerk, head, officer); the second size also holds the
+    # first size's 9 measured applications' 5 steps each
+    assert [row["step_records"] for row in growth] == [30 + 20, 60 + 40 + 9 * 5]
     # a full re-projection pass at each size: the seed writes due dates in calendar time, the
     # pass moves some of the applications seeded since the last pass into working time, and
     # none of those it already moved
