@@ -698,7 +698,7 @@ def _measure(args: argparse.Namespace, n: int, sizes: list[int], folder: Path) -
     growth = []
     big = _fresh_sqlite(folder, "big")
     _record_calendar_baseline(big)
-    worker = service_runner(big)  # a clerk's steps on the big database, at each size
+    clerk = service_runner(big)  # steps worked on the big database, at each size
     seeded = 0
     for size in sizes:
         seconds = seed(big, size - seeded)
@@ -712,7 +712,7 @@ def _measure(args: argparse.Namespace, n: int, sizes: list[int], folder: Path) -
             row["steps_report"] = report
         if size <= REPROJECT_UP_TO:
             row["reprojection"] = reprojection_time(big)
-        row["completion"] = completion_cost(big, worker, max(1, n // 10))
+        row["completion"] = completion_cost(big, clerk, max(1, n // 10))
         growth.append(row)
     base = growth[0]["tasks_role_head"]["p50_ms"]
     step_base = growth[0]["completion"]["ms_per_task"]

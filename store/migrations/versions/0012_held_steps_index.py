@@ -6,9 +6,10 @@ most of them unclaimed (``claimed_by`` NULL): every filing added one and every c
 deleted one, pages that nothing reads. Written as a partial index on ``status IN ('ready',
 'claimed') AND claimed_by IS NOT NULL`` (both planners see ``claimed_by = ?`` imply the second
 term), only a claim or a delegation adds an entry and only the completion of a held step
-removes one: one page fewer of the 13.4 a transaction wrote to SQLite's WAL in the benchmark's
-flow (bench/run.py counts them), where no task is claimed. The upgrade reads the steps table
-once, while writers wait (about two seconds at 1.7 million step rows on SQLite).
+removes one: about one page fewer of the 13–16 a transaction wrote to SQLite's WAL in the
+benchmark's flow (bench/run.py counts them), where no task is claimed. The upgrade reads the
+steps table once, while writers wait (0.4 s at 1.7 million step rows on SQLite; the downgrade,
+which writes an entry for every open step, 1.1 s).
 
 Revision ID: 0012
 Revises: 0011
