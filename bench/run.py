@@ -192,20 +192,15 @@ def completion_cost(
     transaction writes there. The pages grow with the depth of the B-trees a step changes, not
     with the machine's load, so they show O(1) or not where the times are noisy. Every
     application measured stays in the database, finished: ``applications_added``."""
-    one()  # a warm-up: the statements compiled, the indexes' right edges in the page cache
-    wall, cpu = [], []
-    for _ in range(rounds):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        tasks = sum(one() for _ in range(applications))
-        wall.append((time.perf_counter() - started) * 1000 / tasks)
-        cpu.append((time.process_time() - cpu_started) * 1000 / tasks)
+    # timed as the engine rates are (a warm-up call, then the rounds), one runner alone
+    rate = paired_rates({"step": one}, rounds * applications, rounds)["step"]
     counted = 5  # applications whose transactions' WAL pages are counted
     pages = wal_pages(url, one, counted)
     return {
-        "ms_per_task": statistics.median(wall),
-        "cpu_ms_per_task": statistics.median(cpu),
+        "ms_per_task": 1000 / rate["tasks_per_s"],
+        "cpu_ms_per_task": rate["cpu_ms_per_task"],
         "wal_pages_per_transaction": pages["pages_per_transaction"],
-        "applications_added": 1 + rounds * applications + counted,
+        "applications_added": 1 + rate["applications"] + counted,
     }
 
 
@@ -606,16 +601,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.rate_worker:
         _rate_worker(args.rate_worker[0], int(args.rate_worker[1]))
         return {}
-    n = args.apps or (20 if args.quick else 400)
-    sizes = [
-        int(s)
-        for s in (args.sizes or ("200,2000" if args.quick else "1000,10000,100000,1000000")).split(
-            ","
-        )
-    ]
     folder = Path(tempfile.mkdtemp(prefix="regflow-bench-"))
     try:
-        result = _measure(args, n, sizes, folder)
+        result = _measure(args, folder)
     finally:  # its databases go, a million applications' among them (some 2 GB)
         shutil.rmtree(folder, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -625,8 +613,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
-def _measure(args: argparse.Namespace, n: int, sizes: list[int], folder: Path) -> dict[str, Any]:
+def _measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     """Every figure of a run, its databases in ``folder``."""
+    n = args.apps or (20 if args.quick else 400)
+    sizes = [
+        int(s)
+        for s in (args.sizes or ("200,2000" if args.quick else "1000,10000,100000,1000000")).split(
+            ","
+        )
+    ]
     result: dict[str, Any] = {
         "machine": machine(pg_url=None if args.no_pg else PG_URL),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
